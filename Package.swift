@@ -1,0 +1,76 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "viroscope",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "viroscope-coordinator", targets: ["viroscope-coordinator"]),
+        .executable(name: "viroscope-worker", targets: ["viroscope-worker"]),
+        .executable(name: "viroscope-report", targets: ["viroscope-report"]),
+        .executable(name: "viroscope", targets: ["viroscope"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // Libraries: one job each.
+        .target(name: "Postgres", dependencies: [
+            "CLibPQ", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "JobQueue", dependencies: [
+            "Postgres", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Screening"),
+        .target(name: "Imaging", dependencies: [
+            "CTIFF", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "NeuralNet", dependencies: ["COpenBLAS"]),
+        .target(name: "Synthetic", dependencies: ["Screening"]),
+        .target(name: "Analysis", dependencies: [
+            "Imaging", "NeuralNet", "Screening", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Reporting", dependencies: ["Postgres", "Screening"]),
+
+        // Executables: thin front ends over the libraries.
+        .executableTarget(name: "viroscope-coordinator", dependencies: [
+            "Postgres", "JobQueue", "Screening", "Analysis",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "viroscope-worker", dependencies: [
+            "Postgres", "JobQueue", "Analysis",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "viroscope-report", dependencies: [
+            "Postgres", "Reporting",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "viroscope", dependencies: [
+            "Imaging", "NeuralNet", "Synthetic", "Analysis", "Screening",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Test support: a fresh schema per test on the throwaway cluster, helpers to run the executables.
+        .target(name: "TestSupport", dependencies: ["Postgres"], path: "Tests/Support"),
+
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
+        .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "Postgres", "TestSupport"]),
+        .testTarget(name: "ScreeningTests", dependencies: ["Screening"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CTIFF"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
+        .testTarget(name: "SyntheticTests", dependencies: ["Synthetic", "Screening"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Imaging", "NeuralNet", "Synthetic"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Postgres", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

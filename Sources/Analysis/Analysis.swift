@@ -1,0 +1,1 @@
+// The Analysis module; see ../shared/DESIGN.md for its job.

@@ -1,0 +1,4 @@
+#ifndef VIROSCOPE_COPENBLAS_SHIM_H
+#define VIROSCOPE_COPENBLAS_SHIM_H
+#include <cblas.h>
+#endif

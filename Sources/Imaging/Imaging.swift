@@ -1,0 +1,2 @@
+// The Imaging module; see ../shared/DESIGN.md for its job.
+import CTIFF

@@ -1,0 +1,1 @@
+// The JobQueue module; see ../shared/DESIGN.md for its job.

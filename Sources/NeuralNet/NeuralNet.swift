@@ -1,0 +1,2 @@
+// The NeuralNet module; see ../shared/DESIGN.md for its job.
+import COpenBLAS

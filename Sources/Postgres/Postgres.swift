@@ -1,0 +1,2 @@
+// The Postgres module; see ../shared/DESIGN.md for its job.
+import CLibPQ

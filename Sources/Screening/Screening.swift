@@ -1,0 +1,1 @@
+// The Screening module; see ../shared/DESIGN.md for its job.

@@ -1,0 +1,1 @@
+// The Synthetic module; see ../shared/DESIGN.md for its job.

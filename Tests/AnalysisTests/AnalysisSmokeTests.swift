@@ -1,0 +1,6 @@
+import Testing
+@testable import Analysis
+
+@Test func moduleLinks() {
+    #expect(Bool(true))
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import JobQueue
+
+@Test func moduleLinks() {
+    #expect(Bool(true))
+}

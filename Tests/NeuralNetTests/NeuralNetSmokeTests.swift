@@ -1,0 +1,6 @@
+import Testing
+@testable import NeuralNet
+
+@Test func moduleLinks() {
+    #expect(Bool(true))
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import Synthetic
+
+@Test func moduleLinks() {
+    #expect(Bool(true))
+}
