@@ -32,7 +32,7 @@ let package = Package(
             "CTIFF", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "NeuralNet", dependencies: ["COpenBLAS"]),
-        .target(name: "Synthetic", dependencies: ["Screening"]),
+        .target(name: "Synthetic", dependencies: ["Screening", "Imaging"]),
         .target(name: "Analysis", dependencies: [
             "Imaging", "NeuralNet", "Screening", .product(name: "Logging", package: "swift-log"),
         ]),
@@ -67,10 +67,10 @@ let package = Package(
         .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "Postgres", "TestSupport"]),
         .testTarget(name: "ScreeningTests", dependencies: ["Screening"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CTIFF"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
-        .testTarget(name: "SyntheticTests", dependencies: ["Synthetic", "Screening"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Imaging", "NeuralNet", "Synthetic"]),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Postgres", "TestSupport"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "COpenBLAS"]),
+        .testTarget(name: "SyntheticTests", dependencies: ["Synthetic", "Screening", "Imaging"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Imaging", "NeuralNet", "Synthetic", "Screening"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Screening", "Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

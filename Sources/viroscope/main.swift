@@ -1,6 +1,18 @@
 import ArgumentParser
 
-struct Root: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "viroscope", abstract: "Viroscope.")
+/// The scientist's bench tool: look at images, segment them, make synthetic campaigns, train and benchmark the classifier.
+/// Each subcommand lives in its own file and is a thin front end over a library module.
+struct Viroscope: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "viroscope",
+        abstract: "Viroscope bench tool: inspect, segment, synthesise, train, evaluate and benchmark.",
+        subcommands: [
+            InspectCommand.self,
+            SegmentCommand.self,
+            SynthCommand.self,
+            BenchNNCommand.self,
+        ]
+    )
 }
-Root.main()
+
+Viroscope.main()

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+struct SynthCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "synth", abstract: "Not available yet.")
+
+    func run() throws {
+        throw ValidationError("'synth' is not available in this build yet")
+    }
+}
