@@ -1,2 +1,0 @@
-// The Imaging module; see ../shared/DESIGN.md for its job.
-import CTIFF

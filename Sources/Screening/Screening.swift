@@ -1,1 +1,0 @@
-// The Screening module; see ../shared/DESIGN.md for its job.
