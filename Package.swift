@@ -13,6 +13,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
     ],
     targets: [
         // System libraries, found through pkg-config.
@@ -36,6 +38,11 @@ let package = Package(
         .target(name: "Analysis", dependencies: [
             "Imaging", "NeuralNet", "Screening", .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "Telemetry", dependencies: [
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Reporting", dependencies: ["Postgres", "Screening"]),
 
         // Executables: thin front ends over the libraries.
@@ -45,7 +52,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "viroscope-worker", dependencies: [
-            "Postgres", "JobQueue", "Analysis",
+            "Postgres", "JobQueue", "Analysis", "Telemetry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -70,6 +77,7 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "COpenBLAS"]),
         .testTarget(name: "SyntheticTests", dependencies: ["Synthetic", "Screening", "Imaging"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Imaging", "NeuralNet", "Synthetic", "Screening"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Screening", "Postgres", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,1 @@
+// Worker metrics and the HTTP endpoint that serves them; see ../shared/DESIGN.md.
