@@ -104,6 +104,8 @@ public final class Connection {
             handle = nil
             throw PostgresError(kind: .connectionFailed, message: message, target: target)
         }
+        // Server notices (e.g. "drop cascades to …") are informational; libpq would print them to stderr.
+        PQsetNoticeProcessor(newHandle, { _, _ in }, nil)
         // ISO dates make timestamp parsing independent of the server's defaults.
         try executeScript("SET DateStyle = 'ISO, YMD'")
         for setting in settings {
@@ -117,7 +119,9 @@ public final class Connection {
     private func lastErrorMessage() -> String {
         guard let handle, let raw = PQerrorMessage(handle) else { return "unknown error" }
         let text = String(cString: raw).trimmingCharacters(in: .whitespacesAndNewlines)
-        return ConnectionTarget.redact(text.replacingOccurrences(of: "\n", with: "; "))
+        let oneLine = text.split(whereSeparator: { $0 == "\n" }).map { $0.trimmingCharacters(in: .whitespaces) }
+            .joined(separator: "; ")
+        return ConnectionTarget.redact(oneLine)
     }
 
     private func liveHandle() throws -> OpaquePointer {
