@@ -41,7 +41,8 @@ public enum DeterministicMath {
         if x < -745.2 { return 0 }
         // x = k ln2 + r, |r| <= ln2 / 2.
         let k = (x / ln2).rounded()
-        let r = x - k * ln2
+        // Cody–Waite: ln2 split so k * ln2High is exact and the reduction loses nothing for large |x|.
+        let r = (x - k * 6.931_471_803_691_238_164_90e-01) - k * 1.908_214_929_270_587_700_02e-10
         var term = 1.0
         var sum = 1.0
         for n in 1...16 {
