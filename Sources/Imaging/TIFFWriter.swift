@@ -58,11 +58,14 @@ public enum TIFFWriter {
         photometric: UInt16, to path: String, compression: TIFFCompression
     ) throws {
         let temporary = path + ".partial"
-        guard let tif = TIFFOpen(temporary, "w") else {
-            throw TIFFWriteError(path: path, reason: "cannot create the file")
+        let handle: TIFFHandle
+        switch TIFFHandle.open(temporary, mode: "w") {
+        case let .success(opened): handle = opened
+        case let .failure(failure): throw TIFFWriteError(path: path, reason: "cannot create the file: \(failure.message)")
         }
+        let tif = handle.tif
         var closed = false
-        defer { if !closed { TIFFClose(tif); unlink(temporary) } }
+        defer { if !closed { _ = handle.close(); unlink(temporary) } }
 
         let rowBytes = width * Int(samplesPerPixel) * Int(bitsPerSample / 8)
         let rowsPerStrip = max(1, min(height, 8192 / max(1, rowBytes)))
@@ -88,12 +91,17 @@ public enum TIFFWriter {
             let rows = min(rowsPerStrip, height - row)
             let written = TIFFWriteEncodedStrip(tif, strip, UnsafeMutableRawPointer(mutating: base + row * rowBytes),
                                                 tmsize_t(rows * rowBytes))
-            guard written >= 0 else { throw TIFFWriteError(path: path, reason: "libtiff failed writing strip \(strip)") }
+            guard written >= 0 else {
+                throw TIFFWriteError(path: path, reason: "libtiff failed writing strip \(strip): \(handle.lastError)")
+            }
             strip += 1
             row += rows
         }
         closed = true
-        TIFFClose(tif)
+        guard handle.close() else {
+            unlink(temporary)
+            throw TIFFWriteError(path: path, reason: "libtiff failed finishing the file: \(handle.lastError)")
+        }
         guard rename(temporary, path) == 0 else {
             unlink(temporary)
             throw TIFFWriteError(path: path, reason: "cannot move the finished file into place")

@@ -28,7 +28,7 @@ public enum PlateFormat: Int, Sendable, Codable, CaseIterable, CustomStringConve
     }
 
     public func contains(_ well: WellPosition) -> Bool {
-        well.row < rows && well.column <= columns
+        well.row >= 0 && well.row < rows && well.column >= 1 && well.column <= columns
     }
 
     public var description: String { "\(rawValue)-well" }

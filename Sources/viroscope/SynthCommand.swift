@@ -1,9 +1,117 @@
 import ArgumentParser
+import Foundation
+import Imaging
+import Screening
+import Synthetic
 
+/// `viroscope synth`: writes a synthetic screening campaign with known truth, for demos, tests and benchmarks.
 struct SynthCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "synth", abstract: "Not available yet.")
+    static let configuration = CommandConfiguration(
+        commandName: "synth",
+        abstract: "Write a synthetic screening campaign (images, plate map, ground truth).",
+        discussion: """
+            Column 1 of each 96-well plate holds negative controls (no virus), column 2 positive controls (virus, \
+            no drug), columns 3-12 an antiviral dilution series (30 uM down 3-fold) whose true infection follows a \
+            logistic with IC50 1 uM; 384-well plates use two columns per group. Images are ImageXpress style \
+            (PLATE01/PLATE01_A01_s1_w1.tif nuclear stain, _w2 reporter); truth goes to truth/, the layout to \
+            plate-map.csv, settings and the true IC50 to campaign.json. The same seed gives the same bytes.
+            """
+    )
+
+    enum FormatOption: Int, ExpressibleByArgument, CaseIterable {
+        case wells96 = 96
+        case wells384 = 384
+    }
+
+    @Option(name: .long, help: "Output directory (created; must be empty unless --force).")
+    var out: String
+
+    @Option(name: .long, help: "Number of plates.")
+    var plates: Int = 1
+
+    @Option(name: .long, help: "Plate format: 96 or 384 wells.")
+    var format: FormatOption = .wells96
+
+    @Option(name: .long, help: "Fields of view (sites) per well.")
+    var sites: Int = 1
+
+    @Option(name: .long, help: "Image width and height in pixels.")
+    var size: Int = 512
+
+    @Option(name: .long, help: "Virus: hsv1 (margination phenotype, acyclovir) or hadv (replication foci, cidofovir).")
+    var virus: Virus = .hsv1
+
+    @Option(name: .long, help: "Random seed; the same seed gives byte-identical output.")
+    var seed: UInt64 = 1
+
+    @Option(name: .long, help: "Mean nuclei per image (default 40 per 512x512, scaled by area).")
+    var nucleiPerImage: Int?
+
+    @Option(name: .long, help: "Image only N wells per plate (controls plus a spread of the dilution series), for quick demos.")
+    var wells: Int?
+
+    @Option(name: .long, help: "TIFF compression: none, lzw or deflate.")
+    var compression: CompressionOption = .none
+
+    @Flag(name: .long, help: "Write into --out even if it already holds files (same-named files are replaced).")
+    var force = false
+
+    enum CompressionOption: String, ExpressibleByArgument, CaseIterable {
+        case none, lzw, deflate
+
+        var tiff: TIFFCompression {
+            switch self {
+            case .none: return .none
+            case .lzw: return .lzw
+            case .deflate: return .deflate
+            }
+        }
+    }
 
     func run() throws {
-        throw ValidationError("'synth' is not available in this build yet")
+        let settings = CampaignSettings(
+            plates: plates, format: format == .wells96 ? .wells96 : .wells384, sitesPerWell: sites, imageSize: size,
+            virus: virus, seed: seed, nucleiPerImage: nucleiPerImage, wellLimit: wells, compression: compression.tiff)
+        let campaign: SyntheticCampaign
+        do {
+            campaign = try SyntheticCampaign(settings: settings)
+        } catch let error as SyntheticCampaignError {
+            throw ValidationError(error.description)
+        }
+        let start = Date()
+        var lastReport = Date.distantPast
+        let summary: CampaignSummary
+        do {
+            summary = try campaign.generate(into: out, overwrite: force) { done, total in
+                let now = Date()
+                guard done == total || now.timeIntervalSince(lastReport) >= 0.5 else { return }
+                lastReport = now
+                let rate = Double(done) / max(now.timeIntervalSince(start), 1e-9)
+                FileHandle.standardError.write(Data(
+                    "\rsynth: \(done)/\(total) fields (\(String(format: "%.1f", rate)) fields/s)".utf8))
+                if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+            }
+        } catch let error as SyntheticCampaignError {
+            throw SynthFailure(message: error.description)
+        } catch let error as TIFFWriteError {
+            throw SynthFailure(message: error.description)
+        }
+        let seconds = Date().timeIntervalSince(start)
+        let infectedShare = summary.nuclei > 0 ? 100 * Double(summary.infected) / Double(summary.nuclei) : 0
+        print("""
+            wrote \(out): \(summary.plates) plate(s), \(summary.wells) wells, \(summary.fields) fields, \
+            \(summary.imageFiles) images, \(summary.nuclei) nuclei, \(summary.infected) infected \
+            (\(String(format: "%.1f", infectedShare))%) in \(String(format: "%.2f", seconds)) s \
+            (\(String(format: "%.1f", Double(summary.imageFiles) / max(seconds, 1e-9))) images/s); \
+            true IC50 \(settings.dose.ic50) uM (\(settings.virus.antiviral))
+            """)
     }
 }
+
+/// A failure while writing, shown as one line with a non-zero exit.
+struct SynthFailure: Error, CustomStringConvertible {
+    let message: String
+    var description: String { "synth: \(message)" }
+}
+
+extension Virus: ExpressibleByArgument {}

@@ -1,1 +1,0 @@
-// The JobQueue module; see ../shared/DESIGN.md for its job.

@@ -1,2 +1,0 @@
-// The NeuralNet module; see ../shared/DESIGN.md for its job.
-import COpenBLAS

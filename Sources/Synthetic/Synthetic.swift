@@ -1,1 +1,0 @@
-// The Synthetic module; see ../shared/DESIGN.md for its job.

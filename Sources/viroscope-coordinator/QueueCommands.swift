@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import JobQueue
+
+struct RetryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retry", abstract: "Requeue discarded (and cancelled) jobs of a campaign, or every discarded job.")
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Campaign whose discarded and cancelled jobs to requeue.") var campaign: Int64?
+    @Flag(help: "Requeue every discarded job.") var discarded = false
+
+    func validate() throws {
+        guard (campaign != nil) != discarded else { throw ValidationError("give exactly one of --campaign ID or --discarded") }
+    }
+
+    func run() throws {
+        try database.withConnection("retry") { connection in
+            let count = if let campaign {
+                try CampaignControl.retry(campaignID: campaign, on: connection)
+            } else {
+                try CampaignControl.retryDiscarded(on: connection)
+            }
+            print("requeued \(count) jobs")
+        }
+    }
+}
+
+struct CancelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cancel", abstract: "Cancel a campaign's unfinished jobs (running ones cannot commit results).")
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Campaign to cancel.") var campaign: Int64
+
+    func run() throws {
+        try database.withConnection("cancel") { connection in
+            print("cancelled \(try CampaignControl.cancel(campaignID: campaign, on: connection)) jobs")
+        }
+    }
+}
+
+struct PauseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "pause", abstract: "Stop claims from a queue.")
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Queue to pause.") var queue = "default"
+
+    func run() throws {
+        try database.withConnection("pause") { connection in
+            try Pause.pause(queue: queue, on: connection)
+            print("paused queue \(queue)")
+        }
+    }
+}
+
+struct ResumeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "resume", abstract: "Resume claims from a paused queue.")
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Queue to resume.") var queue = "default"
+
+    func run() throws {
+        try database.withConnection("resume") { connection in
+            try Pause.resume(queue: queue, on: connection)
+            print("resumed queue \(queue)")
+        }
+    }
+}
+
+struct RescueCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rescue", abstract: "Return running jobs whose lease expired to the queue now (workers also do this).")
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        try database.withConnection("rescue") { connection in
+            let report = try Rescuer.rescue(on: connection)
+            print("rescued \(report.retried.count) jobs for retry, discarded \(report.discarded.count) out of attempts")
+        }
+    }
+}
+
+struct CleanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clean", abstract: "Delete succeeded and cancelled jobs finished more than --older-than hours ago.")
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Age in hours.") var olderThan = 24.0
+
+    func run() throws {
+        try database.withConnection("clean") { connection in
+            let deleted = try Cleaner.clean(olderThan: .seconds(Int64(olderThan * 3600)), on: connection)
+            print("deleted \(deleted) finished jobs")
+        }
+    }
+}
+
+struct EnqueueProbeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enqueue-probe", abstract: "Diagnostic: enqueue probe jobs that prove exactly-once effects.")
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "How many probe jobs.") var count = 10
+    @Option(help: "Each probe fails this many times before succeeding.") var failTimes = 0
+    @Option(help: "Each probe sleeps this long (milliseconds).") var sleepMs = 0
+    @Option(help: "Attempts before a probe is discarded.") var maxAttempts = 5
+    @Option(help: "Campaign id to tag the probes with.") var campaign: Int64?
+    @Option(help: "Queue to put them on.") var queue = "default"
+
+    func validate() throws {
+        guard count >= 1, failTimes >= 0, sleepMs >= 0, maxAttempts >= 1 else {
+            throw ValidationError("--count and --max-attempts must be positive, --fail-times and --sleep-ms non-negative")
+        }
+    }
+
+    func run() throws {
+        try database.withConnection("enqueue-probe") { connection in
+            let payload = "{\"sleep_ms\": \(sleepMs), \"fail_times\": \(failTimes)}"
+            let job = NewJob(kind: "probe", payload: payload, queue: queue, campaignID: campaign, maxAttempts: maxAttempts)
+            let ids = try connection.transaction { try Enqueue.enqueue(Array(repeating: job, count: count), on: $0) }
+            print("enqueued \(ids.count) probe jobs (ids \(ids.first ?? 0)…\(ids.last ?? 0))")
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import JobQueue
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Jobs by state, live workers, throughput, oldest waiting job, recent dead letters.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "A worker is live if it heartbeated within this many seconds (match the workers' --lease).")
+    var liveWithin = 60.0
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func run() throws {
+        try database.withConnection("status") { connection in
+            let status = try QueueStatus.fetch(liveWithin: .milliseconds(Int64(liveWithin * 1000)), on: connection)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+                print(String(decoding: try encoder.encode(status), as: UTF8.self))
+                return
+            }
+            print("database   \(connection.target)")
+            print("jobs       " + JobState.allCases.map { "\($0.rawValue) \(status.jobsByState[$0.rawValue] ?? 0)" }
+                .joined(separator: "  "))
+            print("workers    \(status.liveWorkers.count) live"
+                  + status.liveWorkers.map { " [\($0.id) \($0.host) pid \($0.pid) x\($0.concurrency)]" }.joined())
+            print("throughput \(status.succeededLastMinute) jobs succeeded in the last minute")
+            print("oldest     " + (status.oldestAvailableSeconds.map { String(format: "%.1f s waiting", $0) } ?? "no job waiting"))
+            if !status.pausedQueues.isEmpty { print("paused     \(status.pausedQueues.joined(separator: ", "))") }
+            for job in status.recentDiscarded {
+                print("discarded  job \(job.id) \(job.kind)\(job.campaignID.map { " campaign \($0)" } ?? "") "
+                      + "after \(job.attempt) attempts: \(job.lastError ?? "no error recorded")")
+            }
+        }
+    }
+}

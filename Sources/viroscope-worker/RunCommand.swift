@@ -1,0 +1,89 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import JobQueue
+import Logging
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Claim and run jobs until stopped (SIGTERM/SIGINT: finish or release held jobs, exit 0).")
+
+    @Option(help: "PostgreSQL URL; default $VIROSCOPE_DATABASE_URL, then libpq's PG* variables and ~/.pgpass.")
+    var databaseURL: String?
+
+    @Option(help: "Claiming threads, each with its own connection.")
+    var concurrency = 1
+
+    @Option(help: "Queue to take jobs from (repeatable).")
+    var queue: [String] = ["default"]
+
+    @Option(help: "Lease per claimed job, extended by heartbeats while it runs (e.g. 60s, 500ms).")
+    var lease = DurationArgument(argument: "60s")!
+
+    @Option(help: "Poll interval when no NOTIFY arrives.")
+    var pollInterval = DurationArgument(argument: "1s")!
+
+    @Option(help: "Jobs claimed per round trip by each thread.")
+    var batch = 1
+
+    @Option(help: "After SIGTERM, how long running jobs may finish before they are released to the queue.")
+    var shutdownGrace = DurationArgument(argument: "30s")!
+
+    @Option(help: "First retry delay after a failure; doubles each attempt (with jitter).")
+    var retryBase = DurationArgument(argument: "1s")!
+
+    @Option(help: "Longest retry delay.")
+    var retryCap = DurationArgument(argument: "10m")!
+
+    @Flag(help: "Exit once nothing is available, waiting to retry, or running in the queues.")
+    var exitWhenIdle = false
+
+    @Option(help: "Root directory that image paths in job payloads are relative to.")
+    var imageRoot: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard lease.duration >= .milliseconds(200) else { throw ValidationError("--lease must be at least 200ms") }
+        guard !queue.isEmpty else { throw ValidationError("give at least one --queue") }
+    }
+
+    func run() throws {
+        let logger = bootstrapLogging(level: logLevel)
+        var config = WorkerConfiguration(databaseURL: resolveDatabaseURL(databaseURL))
+        config.concurrency = concurrency
+        config.queues = queue
+        config.lease = lease.duration
+        config.pollInterval = pollInterval.duration
+        config.batchSize = batch
+        config.exitWhenIdle = exitWhenIdle
+        config.shutdownGrace = shutdownGrace.duration
+        config.retryPolicy = RetryPolicy(base: retryBase.duration, cap: retryCap.duration)
+        config.version = workerVersion
+        let pool = WorkerPool(configuration: config, registry: workerRegistry(), logger: logger)
+
+        let signals = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [logger] in
+                logger.notice("signal \(number): stopping (no new claims, finishing held jobs)")
+                pool.stop.requestStop()
+            }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+        do {
+            _ = try pool.run()
+        } catch {
+            logger.error("\(error)")
+            throw ExitCode.failure
+        }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,6 +1,0 @@
-import Testing
-@testable import Screening
-
-@Test func moduleLinks() {
-    #expect(Bool(true))
-}

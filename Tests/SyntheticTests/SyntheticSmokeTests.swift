@@ -1,6 +1,0 @@
-import Testing
-@testable import Synthetic
-
-@Test func moduleLinks() {
-    #expect(Bool(true))
-}
