@@ -38,6 +38,10 @@ let package = Package(
         .target(name: "Analysis", dependencies: [
             "Imaging", "NeuralNet", "Screening", .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "Campaigns", dependencies: [
+            "Postgres", "JobQueue", "Screening", "Imaging", "NeuralNet", "Analysis", "Reporting",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Telemetry", dependencies: [
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -47,17 +51,17 @@ let package = Package(
 
         // Executables: thin front ends over the libraries.
         .executableTarget(name: "viroscope-coordinator", dependencies: [
-            "Postgres", "JobQueue", "Screening", "Analysis",
+            "Postgres", "JobQueue", "Screening", "Analysis", "Campaigns", "NeuralNet",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "viroscope-worker", dependencies: [
-            "Postgres", "JobQueue", "Analysis", "Telemetry",
+            "Postgres", "JobQueue", "Analysis", "Campaigns", "Telemetry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "viroscope-report", dependencies: [
-            "Postgres", "Reporting",
+            "Postgres", "Reporting", "Campaigns",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -77,6 +81,10 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "COpenBLAS"]),
         .testTarget(name: "SyntheticTests", dependencies: ["Synthetic", "Screening", "Imaging"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Imaging", "NeuralNet", "Synthetic", "Screening"]),
+        .testTarget(name: "CampaignsTests", dependencies: [
+            "Campaigns", "Postgres", "JobQueue", "Screening", "NeuralNet", "Analysis", "Synthetic", "Imaging",
+            "Reporting", "TestSupport",
+        ]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Screening", "Postgres", "TestSupport"]),
     ],

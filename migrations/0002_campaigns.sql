@@ -6,7 +6,8 @@ CREATE TABLE models (
     name        text        NOT NULL,
     -- A model is identified by its content: every node runs exactly the bytes the campaign pinned.
     sha256      text        NOT NULL UNIQUE CHECK (sha256 ~ '^[0-9a-f]{64}$'),
-    architecture jsonb      NOT NULL,
+    -- The architecture JSON byte for byte (text, not jsonb, which would reformat it and change the hash).
+    architecture text       NOT NULL CHECK (architecture::jsonb IS NOT NULL),
     weights     bytea       NOT NULL,
     created_at  timestamptz NOT NULL DEFAULT now()
 );
@@ -22,9 +23,10 @@ CREATE TABLE campaigns (
     settings         jsonb       NOT NULL DEFAULT '{}',
     -- A digest of what was submitted, so a resubmission of the same campaign is recognised and a different one refused.
     fingerprint      text        NOT NULL,
-    state            text        NOT NULL DEFAULT 'running' CHECK (state IN ('running', 'done', 'cancelled')),
-    created_at       timestamptz NOT NULL DEFAULT now(),
-    finished_at      timestamptz
+    -- Whether a campaign is complete is read from its results (every image set has one), never stored, so it
+    -- cannot disagree with them; only an operator's cancellation is a state.
+    state            text        NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'cancelled')),
+    created_at       timestamptz NOT NULL DEFAULT now()
 );
 
 CREATE TABLE plates (

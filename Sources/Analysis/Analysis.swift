@@ -1,1 +1,0 @@
-// The Analysis module; see ../shared/DESIGN.md for its job.

@@ -1,0 +1,116 @@
+import Foundation
+import Analysis
+import JobQueue
+import Logging
+import NeuralNet
+import Postgres
+import Synchronization
+
+/// What a worker needs to know about a campaign to analyse its images; read once per campaign.
+struct CampaignRuntime: Sendable {
+    let id: Int64
+    let name: String
+    let imageRoot: String
+    let modelSHA256: String
+    let settings: AnalysisSettings
+    let settingsJSON: String
+}
+
+/// Runs `analyse-images` jobs: for each image set of the batch, read, segment, classify, and hand back the rows
+/// to write in the job's fenced completion transaction.
+///
+/// An image that cannot be read becomes that image set's recorded error, not a failed batch. An image root
+/// that is not there at all is a node problem, not an image problem: the job fails and is retried, possibly on
+/// another node, instead of recording every image as broken.
+public final class AnalyseImagesExecutor: JobExecutor {
+    /// Where this node mounts the campaign images; nil uses the path the coordinator saw.
+    let imageRoot: String?
+    let softwareVersion: String
+    private let catalog: CampaignCatalog
+    private let analyzers = Mutex<[String: [ImageSetAnalyzer]]>([:])
+
+    /// - Parameters:
+    ///   - databaseURL: for reading campaigns and models (one extra connection, used only on a cache miss).
+    ///   - imageRoot: this node's mount of the shared image storage.
+    public init(databaseURL: String?, imageRoot: String?, softwareVersion: String, models: ModelCache = ModelCache()) {
+        self.imageRoot = imageRoot
+        self.softwareVersion = softwareVersion
+        self.catalog = CampaignCatalog(databaseURL: databaseURL, models: models)
+    }
+
+    public func execute(_ job: ClaimedJob, context: JobContext) throws -> JobOutcome {
+        let payload: AnalyseImagesPayload
+        do { payload = try JSONDecoder().decode(AnalyseImagesPayload.self, from: Data(job.payload.utf8)) } catch {
+            throw PermanentJobFailure("job \(job.id): bad analyse-images payload: \(error)")
+        }
+        let campaign = try catalog.campaign(id: payload.campaign)
+        let model = try catalog.model(sha256: campaign.modelSHA256)
+        let root = imageRoot ?? campaign.imageRoot
+        try checkRoot(root)
+
+        let analyzer = try checkOutAnalyzer(model: model, campaign: campaign)
+        defer { checkIn(analyzer, key: analyzerKey(model: model, campaign: campaign)) }
+
+        var outcomes: [(AnalyseImagesPayload.Entry, Result<ImageSetAnalysis, AnalysisError>)] = []
+        for entry in payload.imageSets {
+            if context.isStopping { throw JobInterrupted(jobID: job.id) }
+            do {
+                let nuclear = try resolve(entry.nuclear, root: root)
+                let reporter = try entry.reporter.map { try resolve($0, root: root) }
+                let analysis = try analyzer.analyse(nuclearPath: nuclear, reporterPath: reporter)
+                outcomes.append((entry, .success(analysis)))
+                context.logger.debug("analysed image set", metadata: [
+                    "job": "\(job.id)", "image_set": "\(entry.id)", "file": "\(entry.nuclear)",
+                    "nuclei": "\(analysis.nuclei.count)", "infected": "\(analysis.infected)",
+                ])
+            } catch let error as AnalysisError {
+                context.logger.warning("image set failed", metadata: [
+                    "job": "\(job.id)", "image_set": "\(entry.id)", "error": "\(error)",
+                ])
+                outcomes.append((entry, .failure(error)))
+            }
+        }
+        let rows = ResultRows(outcomes: outcomes)
+        let workerID = context.workerID
+        let version = softwareVersion
+        return .succeededWithResults { connection in
+            try rows.write(jobID: job.id, workerID: workerID, modelSHA: model.sha256,
+                           settingsJSON: campaign.settingsJSON, softwareVersion: version, on: connection)
+        }
+    }
+
+    private func resolve(_ relative: String, root: String) throws(AnalysisError) -> String {
+        let components = relative.split(separator: "/", omittingEmptySubsequences: true)
+        guard !relative.hasPrefix("/"), !components.contains(where: { $0 == ".." }) else {
+            throw AnalysisError(file: relative, reason: "path escapes the image root")
+        }
+        return (root as NSString).appendingPathComponent(relative)
+    }
+
+    private func checkRoot(_ root: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CampaignError.imageRootUnavailable(path: root, reason: "no such directory")
+        }
+    }
+
+    private func analyzerKey(model: Model, campaign: CampaignRuntime) -> String { "\(model.sha256)/\(campaign.id)" }
+
+    /// Analysers hold scratch memory and an inference session: one per thread, reused across jobs.
+    private func checkOutAnalyzer(model: Model, campaign: CampaignRuntime) throws -> ImageSetAnalyzer {
+        let key = analyzerKey(model: model, campaign: campaign)
+        if let pooled = analyzers.withLock({ $0[key]?.popLast() }) { return pooled }
+        return try ImageSetAnalyzer(model: model, settings: campaign.settings)
+    }
+
+    private func checkIn(_ analyzer: ImageSetAnalyzer, key: String) {
+        analyzers.withLock { $0[key, default: []].append(analyzer) }
+    }
+}
+
+/// Thrown when a worker is asked to stop in the middle of a batch: the job goes back to the queue untouched.
+struct JobInterrupted: Error, CustomStringConvertible {
+    let jobID: Int64
+    var description: String { "job \(jobID): interrupted by shutdown before it finished; it will run again" }
+}
+

@@ -1,0 +1,65 @@
+/// The campaign tables' SQL, named, in one place.
+enum CampaignSQL {
+    static let insertModel = """
+        INSERT INTO models (name, sha256, architecture, weights) VALUES ($1, $2, $3, $4::bytea)
+        ON CONFLICT (sha256) DO NOTHING RETURNING id
+        """
+    static let modelID = "SELECT id FROM models WHERE sha256 = $1"
+    static let modelBySHA = "SELECT architecture, weights FROM models WHERE sha256 = $1"
+
+    /// Serialises submissions of one campaign name across coordinators.
+    static let lockName = "SELECT pg_advisory_xact_lock(hashtextextended('viroscope.campaign:' || $1, 0))"
+    static let campaignByName = """
+        SELECT c.id, c.fingerprint, c.state, c.image_root, c.nuclear_channel, c.reporter_channel, c.settings::text AS settings,
+               c.created_at, m.sha256 AS model_sha256, m.name AS model_name
+        FROM campaigns c JOIN models m ON m.id = c.model_id WHERE c.name = $1
+        """
+    static let campaignByID = """
+        SELECT c.id, c.name, c.image_root, c.nuclear_channel, c.reporter_channel, c.settings::text AS settings,
+               m.sha256 AS model_sha256
+        FROM campaigns c JOIN models m ON m.id = c.model_id WHERE c.id = $1
+        """
+    static let insertCampaign = """
+        INSERT INTO campaigns (name, model_id, image_root, nuclear_channel, reporter_channel, settings, fingerprint)
+        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7) RETURNING id
+        """
+    static let insertPlates = """
+        INSERT INTO plates (campaign_id, barcode, format)
+        SELECT $1, barcode, $3 FROM unnest($2::text[]) AS barcode
+        RETURNING id, barcode
+        """
+    static let insertWells = """
+        INSERT INTO wells (plate_id, position, treatment, concentration, unit, virus, moi, control, extra)
+        SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::float8[], $5::text[], $6::text[], $7::float8[],
+                             $8::text[], $9::jsonb[])
+        RETURNING id, plate_id, position
+        """
+    static let insertImageSets = """
+        INSERT INTO image_sets (well_id, site, time_point)
+        SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[])
+        RETURNING id, well_id, site, time_point
+        """
+    static let insertImages = """
+        INSERT INTO images (image_set_id, channel, path)
+        SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])
+        """
+    static let countCampaign = """
+        SELECT (SELECT count(*) FROM plates WHERE campaign_id = $1) AS plates,
+               (SELECT count(*) FROM wells w JOIN plates p ON p.id = w.plate_id WHERE p.campaign_id = $1) AS wells,
+               (SELECT count(*) FROM image_sets s JOIN wells w ON w.id = s.well_id JOIN plates p ON p.id = w.plate_id
+                 WHERE p.campaign_id = $1) AS image_sets,
+               (SELECT count(*) FROM jobs WHERE campaign_id = $1) AS jobs
+        """
+
+    static let insertResults = """
+        INSERT INTO image_results (image_set_id, job_id, worker_id, model_sha256, nuclei, infected, mean_p_infected,
+                                   reporter_positive, threshold, reporter_threshold, settings, software_version, error,
+                                   duration_ms)
+        SELECT r.image_set_id, $2, $3, $4, r.nuclei, r.infected, r.mean_p, r.reporter_positive, r.threshold,
+               r.reporter_threshold, $5::jsonb, $6, r.error, r.duration_ms
+        FROM unnest($1::bigint[], $7::int[], $8::int[], $9::real[], $10::int[], $11::real[], $12::real[], $13::text[],
+                    $14::real[])
+             AS r (image_set_id, nuclei, infected, mean_p, reporter_positive, threshold, reporter_threshold, error,
+                   duration_ms)
+        """
+}
