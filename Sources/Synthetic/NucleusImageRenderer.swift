@@ -164,7 +164,7 @@ private struct Canvas {
         case .hsv1:
             // Margination: chromatin pressed against the envelope, a dim homogeneous centre.
             let rim = smoothstep(0.5, 0.88, radius)
-            profile = 0.45 + 0.9 * rim
+            profile = 0.5 + 0.75 * rim
             textureAmplitude *= 0.35 + 0.65 * rim
         case .hadv:
             profile = 0.95 - 0.1 * r2
