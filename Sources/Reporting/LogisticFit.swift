@@ -111,9 +111,14 @@ public enum LogisticFit {
             let variance = ssr / Double(degrees)
             let se = (max(0, inverse[2][2]) * variance).squareRoot()
             let t = Distributions.studentTQuantile(1 - (1 - confidence) / 2, degreesOfFreedom: Double(degrees))
-            parameters.logIC50StandardError = se
-            parameters.ic50Lower = pow(10, theta[2] - t * se)
-            parameters.ic50Upper = pow(10, theta[2] + t * se)
+            let lower = pow(10, theta[2] - t * se)
+            let upper = pow(10, theta[2] + t * se)
+            // A near-singular covariance gives an interval of no use; leave it out rather than print infinity.
+            if se.isFinite, lower > 0, upper.isFinite {
+                parameters.logIC50StandardError = se
+                parameters.ic50Lower = lower
+                parameters.ic50Upper = upper
+            }
         }
         return .success(parameters)
     }

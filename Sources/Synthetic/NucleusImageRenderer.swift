@@ -164,7 +164,7 @@ private struct Canvas {
         case .hsv1:
             // Margination: chromatin pressed against the envelope, a dim homogeneous centre.
             let rim = smoothstep(0.5, 0.88, radius)
-            profile = 0.45 + 0.9 * rim
+            profile = 0.5 + 0.75 * rim
             textureAmplitude *= 0.35 + 0.65 * rim
         case .hadv:
             profile = 0.95 - 0.1 * r2
@@ -240,18 +240,20 @@ struct Camera {
         let exactBelow = 30 * gain
         signal.withUnsafeBufferPointer { signal in
             output.withUnsafeMutableBufferPointer { output in
-                for index in 0..<signal.count {
-                    let light = illumination.factor(x: index % width, y: index / width)
-                        * (Double(signal[index]) + background)
-                    var value: Double
-                    if light >= exactBelow {
-                        value = offset + light + (gain * light + readVariance).squareRoot() * generator.gaussian()
-                    } else {
-                        value = offset + gain * Double(generator.poisson(max(light, 0) / gain))
-                            + readNoise * generator.gaussian()
+                let height = signal.count / width
+                for y in 0..<height {
+                    let row = y * width
+                    for x in 0..<width {
+                        let light = illumination.factor(x: x, y: y) * (Double(signal[row + x]) + background)
+                        var value: Double
+                        if light >= exactBelow {
+                            value = offset + light + (gain * light + readVariance).squareRoot() * generator.gaussian()
+                        } else {
+                            value = offset + gain * Double(generator.poisson(max(light, 0) / gain))
+                                + readNoise * generator.gaussian()
+                        }
+                        output[row + x] = UInt16(min(max(value + 0.5, 0), 65535))
                     }
-                    value = min(max(value + 0.5, 0), 65535)
-                    output[index] = UInt16(value)
                 }
             }
         }

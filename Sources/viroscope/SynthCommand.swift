@@ -68,16 +68,23 @@ struct SynthCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let settings = CampaignSettings(
+    var settings: CampaignSettings {
+        CampaignSettings(
             plates: plates, format: format == .wells96 ? .wells96 : .wells384, sitesPerWell: sites, imageSize: size,
             virus: virus, seed: seed, nucleiPerImage: nucleiPerImage, wellLimit: wells, compression: compression.tiff)
-        let campaign: SyntheticCampaign
+    }
+
+    func validate() throws {
         do {
-            campaign = try SyntheticCampaign(settings: settings)
+            try settings.validate()
         } catch let error as SyntheticCampaignError {
             throw ValidationError(error.description)
         }
+    }
+
+    func run() throws {
+        let settings = self.settings
+        let campaign = try SyntheticCampaign(settings: settings)
         let start = Date()
         var lastReport = Date.distantPast
         let summary: CampaignSummary
@@ -91,6 +98,9 @@ struct SynthCommand: ParsableCommand {
                     "\rsynth: \(done)/\(total) fields (\(String(format: "%.1f", rate)) fields/s)".utf8))
                 if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
             }
+        } catch SyntheticCampaignError.outputNotEmpty(let path) {
+            throw SynthFailure(message: "output directory '\(path)' exists and is not empty; "
+                + "choose another or pass --force to write into it")
         } catch let error as SyntheticCampaignError {
             throw SynthFailure(message: error.description)
         } catch let error as TIFFWriteError {
@@ -111,7 +121,7 @@ struct SynthCommand: ParsableCommand {
 /// A failure while writing, shown as one line with a non-zero exit.
 struct SynthFailure: Error, CustomStringConvertible {
     let message: String
-    var description: String { "synth: \(message)" }
+    var description: String { message }
 }
 
 extension Virus: ExpressibleByArgument {}

@@ -21,7 +21,10 @@ private func layouts() -> [TestLayout] {
             }
         }
         for mode in ["wb", "w8", "wb8"] {
-            all.append(TestLayout(bits: bits, float: float, compression: lzw, predictor: predictor, mode: mode))
+            // libtiff 4.5 writes big-endian floating-point-predictor data wrongly (tifffile's such files read
+            // correctly here), so that one combination is written without a predictor.
+            let writable = float && mode.contains("b") ? UInt16(1) : predictor
+            all.append(TestLayout(bits: bits, float: float, compression: lzw, predictor: writable, mode: mode))
             all.append(TestLayout(bits: bits, float: float, tiled: true, compression: deflate, mode: mode))
         }
     }

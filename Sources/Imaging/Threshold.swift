@@ -1,0 +1,107 @@
+import Foundation
+
+/// Automatic global thresholds over a fine histogram of the (smoothed) image.
+/// 4096 bins keep the quantisation error below 0.03 % of the intensity range while staying O(n).
+struct IntensityHistogram {
+    static let binCount = 4096
+    let counts: [Double]
+    let low: Float
+    let binWidth: Float
+    let total: Double
+
+    init(_ pixels: [Float]) {
+        var lo = Float.infinity, hi = -Float.infinity
+        pixels.withUnsafeBufferPointer { p in
+            for v in p where v.isFinite { lo = min(lo, v); hi = max(hi, v) }
+        }
+        if !lo.isFinite { lo = 0; hi = 0 }
+        low = lo
+        binWidth = hi > lo ? (hi - lo) / Float(Self.binCount) : 1
+        var counts = [Double](repeating: 0, count: Self.binCount)
+        let scale = 1 / binWidth, last = Self.binCount - 1, base = lo
+        var n = 0.0
+        pixels.withUnsafeBufferPointer { p in
+            counts.withUnsafeMutableBufferPointer { c in
+                for v in p where v.isFinite {
+                    c[min(last, Int((v - base) * scale))] += 1
+                }
+            }
+        }
+        for c in counts { n += c }
+        self.counts = counts
+        total = n
+    }
+
+    var isConstant: Bool { counts.filter { $0 > 0 }.count <= 1 }
+
+    /// Value at the centre of bin `i`.
+    func centre(_ i: Int) -> Double { Double(low) + (Double(i) + 0.5) * Double(binWidth) }
+    /// Upper edge of bin `i`: the threshold that puts bins 0...i in the background.
+    func upperEdge(_ i: Int) -> Float { low + Float(i + 1) * binWidth }
+
+    /// Otsu's threshold: the bin edge maximising between-class variance, of the intensities or of their
+    /// logarithms. On logarithms dim nuclei are not sacrificed to very bright ones (CellProfiler's option
+    /// "log transform before thresholding").
+    func otsu(logarithmic: Bool = false) -> Float {
+        guard !isConstant else { return upperEdge(Self.binCount - 1) }
+        // Positive values for the logarithm: raw values when the image is positive, else shifted above zero.
+        let shift = low > 0 ? 0 : Double(binWidth) - Double(low)
+        let value: (Int) -> Double = logarithmic ? { log(self.centre($0) + shift) } : { self.centre($0) }
+        var values = [Double](repeating: 0, count: Self.binCount)
+        for i in 0..<Self.binCount { values[i] = value(i) }
+        var sumAll = 0.0
+        for i in 0..<Self.binCount { sumAll += counts[i] * values[i] }
+        var weightBack = 0.0, sumBack = 0.0, best = -1.0, bestIndex = 0
+        for i in 0..<(Self.binCount - 1) {
+            weightBack += counts[i]
+            sumBack += counts[i] * values[i]
+            let weightFore = total - weightBack
+            if weightBack == 0 { continue }
+            if weightFore == 0 { break }
+            let meanBack = sumBack / weightBack, meanFore = (sumAll - sumBack) / weightFore
+            let between = weightBack * weightFore * (meanBack - meanFore) * (meanBack - meanFore)
+            if between > best { best = between; bestIndex = i }
+        }
+        return upperEdge(bestIndex)
+    }
+
+    /// Li's minimum cross-entropy threshold, iterated to a fixed point (Li & Tam 1998), on intensities shifted to be
+    /// positive so the logarithms are defined.
+    func li() -> Float {
+        guard !isConstant else { return upperEdge(Self.binCount - 1) }
+        // Work in shifted units: value - low + half a bin, always > 0.
+        var sumAll = 0.0
+        for i in 0..<Self.binCount { sumAll += counts[i] * (Double(i) + 0.5) }
+        var t = sumAll / total  // start from the mean, in bin units
+        for _ in 0..<1000 {
+            let split = min(Self.binCount - 1, max(0, Int(t)))
+            var wb = 0.0, sb = 0.0
+            for i in 0..<split { wb += counts[i]; sb += counts[i] * (Double(i) + 0.5) }
+            let wf = total - wb
+            guard wb > 0, wf > 0 else { break }
+            let meanBack = sb / wb, meanFore = (sumAll - sb) / wf
+            guard meanBack > 0, meanFore > meanBack else { break }
+            let next = (meanFore - meanBack) / (log(meanFore) - log(meanBack))
+            if abs(next - t) < 0.5 { t = next; break }
+            t = next
+        }
+        return low + Float(t) * binWidth
+    }
+
+    /// Class separation at threshold `t`: (mean above − mean at or below) / standard deviation at or below.
+    func contrast(at threshold: Float) -> Double {
+        var wb = 0.0, sb = 0.0, ssb = 0.0, wf = 0.0, sf = 0.0
+        for i in 0..<Self.binCount where counts[i] > 0 {
+            let c = centre(i)
+            if Float(c) <= threshold {
+                wb += counts[i]; sb += counts[i] * c; ssb += counts[i] * c * c
+            } else {
+                wf += counts[i]; sf += counts[i] * c
+            }
+        }
+        guard wb > 0, wf > 0 else { return 0 }
+        let meanBack = sb / wb, meanFore = sf / wf
+        let sd = max(sqrt(max(0, ssb / wb - meanBack * meanBack)), Double(binWidth))
+        return (meanFore - meanBack) / sd
+    }
+}

@@ -1,0 +1,237 @@
+import Foundation
+
+/// Training hyper-parameters. The defaults suit a few thousand 64×64 nucleus crops.
+public struct TrainingSettings: Sendable {
+    public var epochs: Int = 30
+    public var batchSize: Int = 32
+    public var learningRate: Float = 2e-3
+    public var weightDecay: Float = 1e-4
+    /// Fraction of samples held out (after a seeded shuffle) for validation and early stopping; 0 disables both.
+    public var validationFraction: Double = 0.2
+    /// Stop after this many epochs without a lower validation loss; the best epoch's weights are kept.
+    public var patience: Int = 6
+    /// Fixes initialisation, the split, batch order, augmentation and dropout: same seed and data, same model bytes.
+    public var seed: UInt64 = 1
+    /// Per-class loss weights; nil weights classes by inverse frequency so a rare class is not ignored.
+    public var classWeights: [Float]?
+    public var augmentation: Augmentation = Augmentation()
+    /// Recorded in the model's provenance.
+    public var trainingCommand: String?
+    /// Recorded in the model's provenance (e.g. the campaign or files the crops came from).
+    public var dataDescription: String?
+    /// Provenance timestamp; nil uses the current time. Fixing it makes the whole model file reproducible.
+    public var createdAt: String?
+
+    public init() {}
+}
+
+/// One epoch's figures, reported through the progress callback and kept in the report.
+public struct EpochReport: Sendable, Equatable, Codable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var trainAccuracy: Double
+    public var validationLoss: Double?
+    public var validationAccuracy: Double?
+}
+
+/// What training did: every epoch, the epoch whose weights were kept, and validation metrics of the final model.
+public struct TrainingReport: Sendable, Equatable, Codable {
+    public var epochs: [EpochReport]
+    public var bestEpoch: Int
+    public var stoppedEarly: Bool
+    public var trainingSamples: Int
+    public var validationSamples: Int
+    public var classWeights: [Float]
+    /// Metrics of the returned model on the validation split (nil without one).
+    public var validation: ClassificationMetrics?
+}
+
+/// Why training could not start.
+public enum TrainingError: Error, CustomStringConvertible, Equatable {
+    case sampleCountMismatch(values: Int, labels: Int, sampleSize: Int)
+    case labelOutOfRange(index: Int, label: Int, classes: Int)
+    case tooFewSamples(Int)
+    case invalidSettings(String)
+
+    public var description: String {
+        switch self {
+        case .sampleCountMismatch(let v, let l, let s):
+            return "\(v) sample values do not make \(l) samples of \(s) values each"
+        case .labelOutOfRange(let i, let l, let k): return "label \(l) of sample \(i) is not a class index below \(k)"
+        case .tooFewSamples(let n): return "\(n) samples are too few to train on"
+        case .invalidSettings(let s): return "invalid training settings: \(s)"
+        }
+    }
+}
+
+/// Trains an architecture from scratch with AdamW on weighted softmax cross-entropy, with augmentation,
+/// a validation split and early stopping. Single-threaded and deterministic for a given seed.
+public final class Trainer {
+    public let architecture: Architecture
+    public let settings: TrainingSettings
+
+    public init(architecture: Architecture, settings: TrainingSettings = TrainingSettings()) {
+        self.architecture = architecture
+        self.settings = settings
+    }
+
+    /// Trains on `samples` (N×C×H×W values, row-major) with class-index `labels`; `progress` is called after each
+    /// epoch. Returns the model with the best validation loss (or the last epoch's, without validation).
+    public func train(samples: [Float], labels: [Int],
+                      progress: ((EpochReport) -> Void)? = nil) throws -> (model: Model, report: TrainingReport) {
+        BLASThreads.ensureConfigured()
+        let resolved: [ResolvedLayer]
+        do { resolved = try architecture.resolve(source: "architecture") } catch let e as ArchitectureError {
+            throw ModelError.invalidArchitecture(source: e.source, reason: e.reason)
+        }
+        let shape = [architecture.input.channels, architecture.input.height, architecture.input.width]
+        let sampleSize = shape.reduce(1, *), classes = architecture.classNames.count
+        guard samples.count == labels.count * sampleSize else {
+            throw TrainingError.sampleCountMismatch(values: samples.count, labels: labels.count, sampleSize: sampleSize)
+        }
+        if let i = labels.firstIndex(where: { $0 < 0 || $0 >= classes }) {
+            throw TrainingError.labelOutOfRange(index: i, label: labels[i], classes: classes)
+        }
+        guard labels.count >= 2 else { throw TrainingError.tooFewSamples(labels.count) }
+        guard settings.epochs > 0, settings.batchSize > 0, settings.learningRate > 0,
+              settings.validationFraction >= 0, settings.validationFraction < 1 else {
+            throw TrainingError.invalidSettings("epochs, batch size and learning rate must be positive, validation fraction in [0, 1)")
+        }
+        if let w = settings.classWeights, w.count != classes || w.contains(where: { $0 < 0 }) {
+            throw TrainingError.invalidSettings("class weights must be \(classes) non-negative numbers")
+        }
+
+        var generator = SeededGenerator(seed: settings.seed)
+        var order = Array(labels.indices)
+        generator.shuffle(&order)
+        let validationCount = settings.validationFraction > 0 ? max(1, Int(Double(labels.count) * settings.validationFraction)) : 0
+        let validationIndices = Array(order.prefix(validationCount))
+        var trainIndices = Array(order.dropFirst(validationCount))
+        guard !trainIndices.isEmpty else { throw TrainingError.tooFewSamples(labels.count) }
+
+        let classWeights = settings.classWeights ?? {
+            var counts = [Int](repeating: 0, count: classes)
+            for i in trainIndices { counts[labels[i]] += 1 }
+            return counts.map { $0 > 0 ? Float(trainIndices.count) / Float(classes * $0) : 0 }
+        }()
+
+        let network = Network(resolved: resolved, weights: Network.initialWeights(resolved, generator: &generator),
+                              dropoutSeed: settings.seed)
+        // The loss works on logits; a trailing softmax layer is skipped in training and evaluation.
+        let logitLayers = architecture.layers.last?.type == .softmax ? network.layers.count - 1 : network.layers.count
+        let optimiser = AdamW(parameters: network.parameters, learningRate: settings.learningRate,
+                              weightDecay: settings.weightDecay)
+
+        var epochs: [EpochReport] = []
+        var best: (loss: Double, epoch: Int, weights: [String: Tensor])?
+        var stoppedEarly = false
+        var batch = [Float](repeating: 0, count: settings.batchSize * sampleSize)
+        for epoch in 1...settings.epochs {
+            generator.shuffle(&trainIndices)
+            var lossSum = 0.0, correct = 0
+            var start = 0
+            while start < trainIndices.count {
+                let ids = Array(trainIndices[start..<min(start + settings.batchSize, trainIndices.count)])
+                start += ids.count
+                samples.withUnsafeBufferPointer { src in
+                    batch.withUnsafeMutableBufferPointer { dst in
+                        for (j, i) in ids.enumerated() {
+                            settings.augmentation.apply(src.baseAddress! + i * sampleSize, dst.baseAddress! + j * sampleSize,
+                                                        channels: shape[0], height: shape[1], width: shape[2],
+                                                        generator: &generator)
+                        }
+                    }
+                }
+                let x = Tensor([ids.count] + shape, Array(batch.prefix(ids.count * sampleSize)))
+                let batchLabels = ids.map { labels[$0] }
+                optimiser.zeroGradients()
+                let logits = network.forward(x, training: true, upTo: logitLayers)
+                let (loss, gradient) = softmaxCrossEntropy(logits: logits, labels: batchLabels, classWeights: classWeights)
+                _ = network.backward(gradient, from: logitLayers)
+                optimiser.update()
+                lossSum += Double(loss) * Double(ids.count)
+                correct += zip(argmaxRows(logits), batchLabels).filter { $0 == $1 }.count
+            }
+            var report = EpochReport(epoch: epoch, trainLoss: lossSum / Double(trainIndices.count),
+                                     trainAccuracy: Double(correct) / Double(trainIndices.count))
+            if !validationIndices.isEmpty {
+                let (loss, accuracy) = evaluate(network, logitLayers: logitLayers, samples: samples, labels: labels,
+                                                indices: validationIndices, shape: shape, classWeights: classWeights)
+                report.validationLoss = loss
+                report.validationAccuracy = accuracy
+                if best == nil || loss < best!.loss { best = (loss, epoch, network.exportWeights()) }
+            }
+            epochs.append(report)
+            progress?(report)
+            if let b = best, epoch - b.epoch >= settings.patience, epoch < settings.epochs {
+                stoppedEarly = true
+                break
+            }
+        }
+
+        let finalWeights = best?.weights ?? network.exportWeights()
+        let bestEpoch = best?.epoch ?? epochs.count
+        var arch = architecture
+        var provenance = Provenance(createdAt: settings.createdAt ?? ISO8601DateFormatter().string(from: Date()), software: "viroscope NeuralNet",
+                                    trainingCommand: settings.trainingCommand, data: settings.dataDescription,
+                                    seed: settings.seed, epochs: bestEpoch)
+        var model = try Model(architecture: arch, weights: finalWeights)
+        var metrics: ClassificationMetrics?
+        if !validationIndices.isEmpty {
+            let m = try validationMetrics(model, samples: samples, labels: labels, indices: validationIndices, sampleSize: sampleSize)
+            metrics = m
+            provenance.metrics = ["val_accuracy": m.accuracy, "val_precision": m.precision, "val_recall": m.recall,
+                                  "val_f1": m.f1]
+            if let auc = m.rocAUC { provenance.metrics["val_roc_auc"] = auc }
+            if let loss = epochs[bestEpoch - 1].validationLoss { provenance.metrics["val_loss"] = loss }
+        }
+        arch.provenance = provenance
+        model = try Model(architecture: arch, weights: finalWeights)
+        let report = TrainingReport(epochs: epochs, bestEpoch: bestEpoch, stoppedEarly: stoppedEarly,
+                                    trainingSamples: trainIndices.count, validationSamples: validationIndices.count,
+                                    classWeights: classWeights, validation: metrics)
+        return (model, report)
+    }
+
+    private func evaluate(_ network: Network, logitLayers: Int, samples: [Float], labels: [Int], indices: [Int],
+                          shape: [Int], classWeights: [Float]) -> (loss: Double, accuracy: Double) {
+        let sampleSize = shape.reduce(1, *)
+        var lossSum = 0.0, weightSum = 0.0, correct = 0
+        var start = 0
+        while start < indices.count {
+            let ids = Array(indices[start..<min(start + 256, indices.count)])
+            start += ids.count
+            var values = [Float]()
+            values.reserveCapacity(ids.count * sampleSize)
+            for i in ids { values.append(contentsOf: samples[(i * sampleSize)..<((i + 1) * sampleSize)]) }
+            let logits = network.forward(Tensor([ids.count] + shape, values), training: false, upTo: logitLayers)
+            let batchLabels = ids.map { labels[$0] }
+            let (loss, _) = softmaxCrossEntropy(logits: logits, labels: batchLabels, classWeights: classWeights)
+            let w = batchLabels.reduce(0.0) { $0 + Double(classWeights[$1]) }
+            lossSum += Double(loss) * w
+            weightSum += w
+            correct += zip(argmaxRows(logits), batchLabels).filter { $0 == $1 }.count
+        }
+        return (weightSum > 0 ? lossSum / weightSum : 0, Double(correct) / Double(indices.count))
+    }
+
+    private func validationMetrics(_ model: Model, samples: [Float], labels: [Int], indices: [Int],
+                                   sampleSize: Int) throws -> ClassificationMetrics {
+        var values = [Float]()
+        values.reserveCapacity(indices.count * sampleSize)
+        for i in indices { values.append(contentsOf: samples[(i * sampleSize)..<((i + 1) * sampleSize)]) }
+        let p = try InferenceSession(model: model).probabilities(crops: values, count: indices.count)
+        let k = p.sampleSize
+        let scores = (0..<indices.count).map { p.values[$0 * k + min(1, k - 1)] }
+        return ClassificationMetrics.binary(scores: scores, labels: indices.map { labels[$0] == 1 ? 1 : 0 })
+    }
+}
+
+func argmaxRows(_ t: Tensor) -> [Int] {
+    let k = t.sampleSize
+    return (0..<t.batchSize).map { s in
+        var best = 0
+        for j in 1..<k where t.values[s * k + j] > t.values[s * k + best] { best = j }
+        return best
+    }
+}

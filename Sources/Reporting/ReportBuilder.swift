@@ -1,0 +1,150 @@
+import Foundation
+import Screening
+
+/// Turns well counts into every level of the report.
+///
+/// Percent of positive control is computed per plate (each well against its own plate's control means) so
+/// that plate-to-plate drift does not leak into conditions and dose responses. Dose responses are fitted on
+/// the individual replicate wells, not on the means, so the IC50 interval reflects the replicate spread.
+public enum ReportBuilder {
+    /// The fewest distinct concentrations a treatment needs before a 4PL fit is attempted.
+    public static let minimumConcentrations = 4
+
+    public static func build(campaign: CampaignInfo, wells measurements: [WellMeasurement]) -> CampaignReport {
+        let sorted = measurements.sorted { ($0.plate, $0.well) < ($1.plate, $1.well) }
+        let plates = Dictionary(grouping: sorted, by: \.plate)
+        let plateReports = plates.keys.sorted().map { plateReport($0, plates[$0, default: []]) }
+        let controlMeans = Dictionary(uniqueKeysWithValues: plateReports.map { ($0.plate, ($0.negativeMean, $0.positiveMean)) })
+        let wells = sorted.map { wellReport($0, controls: controlMeans[$0.plate]) }
+        return CampaignReport(
+            schemaVersion: ReportJSONSchema.version, campaign: campaign,
+            summary: summary(campaign, sorted, plateCount: plates.count),
+            plates: plateReports, conditions: conditions(wells), doseResponses: doseResponses(wells), wells: wells)
+    }
+
+    private static func rate(_ m: WellMeasurement) -> Double? {
+        m.nuclei > 0 ? Double(m.infected) / Double(m.nuclei) : nil
+    }
+
+    private static func wellReport(_ m: WellMeasurement, controls: (Double?, Double?)?) -> WellReport {
+        let wilson = Proportion.wilson(successes: m.infected, trials: m.nuclei)
+        var percent: Double?
+        if let r = wilson?.estimate, let negative = controls?.0, let positive = controls?.1 {
+            percent = Normalisation.percentOfPositive(r, negative: negative, positive: positive)
+        }
+        let reporter = m.reporterPositive.flatMap { count in m.nuclei > 0 ? Double(count) / Double(m.nuclei) : nil }
+        return WellReport(
+            plate: m.plate, well: m.well, treatment: m.treatment, concentration: m.concentration, unit: m.unit,
+            virus: m.virus, control: m.control, imageSets: m.imageSets, imageSetsDone: m.imageSetsDone, errors: m.errors,
+            nuclei: m.nuclei, infected: m.infected, infectionRate: wilson?.estimate, infectionRateLower: wilson?.lower,
+            infectionRateUpper: wilson?.upper, reporterPositiveRate: reporter, percentOfPositive: percent)
+    }
+
+    private static func plateReport(_ plate: String, _ wells: [WellMeasurement]) -> PlateReport {
+        let positive = wells.filter { $0.control == .positive }.compactMap(rate)
+        let negative = wells.filter { $0.control == .negative }.compactMap(rate)
+        let nuclei = wells.reduce(0) { $0 + $1.nuclei }
+        let infected = wells.reduce(0) { $0 + $1.infected }
+        let z = AssayQuality.zPrime(positive: positive, negative: negative)
+        let robust = AssayQuality.robustZPrime(positive: positive, negative: negative)
+        return PlateReport(
+            plate: plate, wells: wells.count, nuclei: nuclei,
+            infectionRate: nuclei > 0 ? Double(infected) / Double(nuclei) : nil,
+            positiveControls: positive.count, negativeControls: negative.count,
+            positiveMean: Descriptive.mean(positive), positiveSD: Descriptive.standardDeviation(positive),
+            negativeMean: Descriptive.mean(negative), negativeSD: Descriptive.standardDeviation(negative),
+            zPrime: z, robustZPrime: robust, ssmd: AssayQuality.ssmd(positive: positive, negative: negative),
+            reading: (z ?? robust).map(AssayReading.init(zPrime:)))
+    }
+
+    private struct ConditionKey: Hashable, Comparable {
+        var treatment: String
+        var concentration: Double
+        var virus: String
+        var control: String
+
+        static func < (a: ConditionKey, b: ConditionKey) -> Bool {
+            (a.control, a.treatment, a.virus, a.concentration) < (b.control, b.treatment, b.virus, b.concentration)
+        }
+    }
+
+    private static func conditions(_ wells: [WellReport]) -> [ConditionReport] {
+        let groups = Dictionary(grouping: wells) {
+            ConditionKey(treatment: $0.treatment ?? "", concentration: $0.concentration ?? -1, virus: $0.virus ?? "",
+                         control: $0.control?.rawValue ?? "")
+        }
+        return groups.keys.sorted().map { key in
+            let members = groups[key, default: []]
+            let first = members[0]
+            let rates = members.compactMap(\.infectionRate)
+            let percents = members.compactMap(\.percentOfPositive)
+            return ConditionReport(
+                treatment: first.treatment, concentration: first.concentration, unit: first.unit, virus: first.virus,
+                control: first.control, replicates: rates.count, nuclei: members.reduce(0) { $0 + $1.nuclei },
+                meanInfectionRate: Descriptive.mean(rates), sdInfectionRate: Descriptive.standardDeviation(rates),
+                meanPercentOfPositive: Descriptive.mean(percents), sdPercentOfPositive: Descriptive.standardDeviation(percents))
+        }
+    }
+
+    private struct SeriesKey: Hashable, Comparable {
+        var treatment: String
+        var virus: String
+
+        static func < (a: SeriesKey, b: SeriesKey) -> Bool { (a.treatment, a.virus) < (b.treatment, b.virus) }
+    }
+
+    private static func doseResponses(_ wells: [WellReport]) -> [DoseResponseReport] {
+        let treated = wells.filter { $0.control == nil && $0.treatment != nil && ($0.concentration ?? 0) > 0 && $0.infectionRate != nil }
+        let series = Dictionary(grouping: treated) { SeriesKey(treatment: $0.treatment ?? "", virus: $0.virus ?? "") }
+        var reports: [DoseResponseReport] = []
+        for key in series.keys.sorted() {
+            let members = series[key, default: []]
+            let distinct = Set(members.compactMap(\.concentration)).count
+            guard distinct >= minimumConcentrations else { continue }
+            let normalised = members.allSatisfy { $0.percentOfPositive != nil }
+            let values: [(Double, Double)] = members.compactMap { well in
+                guard let x = well.concentration else { return nil }
+                let y = normalised ? well.percentOfPositive : well.infectionRate.map { 100 * $0 }
+                return y.map { (x, $0) }
+            }
+            let byConcentration = Dictionary(grouping: values, by: \.0)
+            let points = byConcentration.keys.sorted().map { x in
+                let ys = byConcentration[x, default: []].map(\.1)
+                return DoseResponseReport.Point(concentration: x, replicates: ys.count, mean: Descriptive.mean(ys) ?? 0,
+                                                sd: Descriptive.standardDeviation(ys))
+            }
+            var report = DoseResponseReport(
+                treatment: key.treatment, virus: key.virus.isEmpty ? nil : key.virus, unit: members[0].unit,
+                response: normalised ? "percentOfPositive" : "infectionRatePercent", concentrations: distinct,
+                points: points, fit: nil, failure: nil)
+            switch LogisticFit.fit(values.map { DosePoint(concentration: $0.0, response: $0.1) }) {
+            case let .success(parameters): report.fit = parameters
+            case let .failure(failure): report.failure = failure.description
+            }
+            reports.append(report)
+        }
+        return reports
+    }
+
+    private static func summary(_ campaign: CampaignInfo, _ wells: [WellMeasurement], plateCount: Int) -> CampaignSummary {
+        let total = wells.reduce(0) { $0 + $1.imageSets }
+        let done = wells.reduce(0) { $0 + $1.imageSetsDone }
+        let nuclei = wells.reduce(0) { $0 + $1.nuclei }
+        let infected = wells.reduce(0) { $0 + $1.infected }
+        let wilson = Proportion.wilson(successes: infected, trials: nuclei)
+        let stateSaysRunning = campaign.state.map { ["running", "submitted", "paused", "pending"].contains($0.lowercased()) } ?? false
+        let complete = done >= total && !stateSaysRunning
+        let status: String
+        if complete {
+            status = "complete"
+        } else {
+            let percent = total > 0 ? 100 * Double(done) / Double(total) : 0
+            status = String(format: "still running: %d of %d image sets done (%.1f %%)", done, total, percent)
+        }
+        return CampaignSummary(
+            plates: plateCount, wells: wells.count, imageSets: total, imageSetsDone: done,
+            imageSetErrors: wells.reduce(0) { $0 + $1.errors }, nuclei: nuclei, infected: infected,
+            infectionRate: wilson?.estimate, infectionRateLower: wilson?.lower, infectionRateUpper: wilson?.upper,
+            complete: complete, status: status)
+    }
+}

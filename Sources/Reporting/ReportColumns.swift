@@ -1,0 +1,124 @@
+import Foundation
+import Screening
+
+/// One column of a report table. The terminal table, the CSV files and the HTML tables all render through
+/// these lists, so the three show the same numbers formatted the same way.
+public struct ReportColumn<Row>: Sendable {
+    public let header: String
+    /// Numbers align right in the terminal.
+    public let numeric: Bool
+    let value: @Sendable (Row) -> String?
+
+    init(_ header: String, numeric: Bool = true, _ value: @escaping @Sendable (Row) -> String?) {
+        self.header = header
+        self.numeric = numeric
+        self.value = value
+    }
+
+    /// The formatted cell, nil when the value cannot be computed.
+    public func cell(_ row: Row) -> String? { value(row) }
+}
+
+/// Number formats of the report. Rates are shown as percentages with two decimals, Z'-type scores with three,
+/// concentrations and IC50 with four significant digits.
+public enum ReportFormat {
+    public static func percent(_ fraction: Double?) -> String? { fraction.map { String(format: "%.2f", 100 * $0) } }
+    public static func percentValue(_ value: Double?) -> String? { value.map { String(format: "%.2f", $0) } }
+    public static func score(_ value: Double?) -> String? { value.map { String(format: "%.3f", $0) } }
+    public static func concentration(_ value: Double?) -> String? { value.map { String(format: "%.4g", $0) } }
+    public static func integer(_ value: Int?) -> String? { value.map(String.init) }
+}
+
+/// The column lists of each report level.
+public enum ReportColumns {
+    public static let wells: [ReportColumn<WellReport>] = [
+        .init("plate", numeric: false) { $0.plate },
+        .init("well", numeric: false) { $0.well.description },
+        .init("treatment", numeric: false) { $0.treatment },
+        .init("concentration") { ReportFormat.concentration($0.concentration) },
+        .init("unit", numeric: false) { $0.unit },
+        .init("virus", numeric: false) { $0.virus },
+        .init("control", numeric: false) { $0.control?.rawValue },
+        .init("image_sets") { "\($0.imageSets)" },
+        .init("done") { "\($0.imageSetsDone)" },
+        .init("errors") { "\($0.errors)" },
+        .init("nuclei") { "\($0.nuclei)" },
+        .init("infected") { "\($0.infected)" },
+        .init("infected_pct") { ReportFormat.percent($0.infectionRate) },
+        .init("ci95_low_pct") { ReportFormat.percent($0.infectionRateLower) },
+        .init("ci95_high_pct") { ReportFormat.percent($0.infectionRateUpper) },
+        .init("reporter_pos_pct") { ReportFormat.percent($0.reporterPositiveRate) },
+        .init("pct_of_positive") { ReportFormat.percentValue($0.percentOfPositive) },
+    ]
+
+    public static let conditions: [ReportColumn<ConditionReport>] = [
+        .init("treatment", numeric: false) { $0.treatment },
+        .init("concentration") { ReportFormat.concentration($0.concentration) },
+        .init("unit", numeric: false) { $0.unit },
+        .init("virus", numeric: false) { $0.virus },
+        .init("control", numeric: false) { $0.control?.rawValue },
+        .init("replicates") { "\($0.replicates)" },
+        .init("nuclei") { "\($0.nuclei)" },
+        .init("mean_infected_pct") { ReportFormat.percent($0.meanInfectionRate) },
+        .init("sd_infected_pct") { ReportFormat.percent($0.sdInfectionRate) },
+        .init("mean_pct_of_positive") { ReportFormat.percentValue($0.meanPercentOfPositive) },
+        .init("sd_pct_of_positive") { ReportFormat.percentValue($0.sdPercentOfPositive) },
+    ]
+
+    public static let plates: [ReportColumn<PlateReport>] = [
+        .init("plate", numeric: false) { $0.plate },
+        .init("wells") { "\($0.wells)" },
+        .init("nuclei") { "\($0.nuclei)" },
+        .init("infected_pct") { ReportFormat.percent($0.infectionRate) },
+        .init("pos_n") { "\($0.positiveControls)" },
+        .init("pos_mean_pct") { ReportFormat.percent($0.positiveMean) },
+        .init("pos_sd_pct") { ReportFormat.percent($0.positiveSD) },
+        .init("neg_n") { "\($0.negativeControls)" },
+        .init("neg_mean_pct") { ReportFormat.percent($0.negativeMean) },
+        .init("neg_sd_pct") { ReportFormat.percent($0.negativeSD) },
+        .init("z_prime") { ReportFormat.score($0.zPrime) },
+        .init("robust_z_prime") { ReportFormat.score($0.robustZPrime) },
+        .init("ssmd") { ReportFormat.score($0.ssmd) },
+        .init("reading", numeric: false) { $0.reading?.rawValue },
+    ]
+
+    public static let doseResponses: [ReportColumn<DoseResponseReport>] = [
+        .init("treatment", numeric: false) { $0.treatment },
+        .init("virus", numeric: false) { $0.virus },
+        .init("unit", numeric: false) { $0.unit },
+        .init("response", numeric: false) { $0.response },
+        .init("concentrations") { "\($0.concentrations)" },
+        .init("points") { $0.fit.map { "\($0.points)" } },
+        .init("top") { ReportFormat.percentValue($0.fit?.top) },
+        .init("bottom") { ReportFormat.percentValue($0.fit?.bottom) },
+        .init("ic50") { ReportFormat.concentration($0.fit?.ic50) },
+        .init("ic50_ci95_low") { ReportFormat.concentration($0.fit?.ic50Lower) },
+        .init("ic50_ci95_high") { ReportFormat.concentration($0.fit?.ic50Upper) },
+        .init("hill") { ReportFormat.score($0.fit?.hill) },
+        .init("r_squared") { ReportFormat.score($0.fit?.rSquared) },
+        .init("note", numeric: false) { $0.failure },
+    ]
+
+    /// The campaign summary as label/value pairs.
+    public static func summary(_ report: CampaignReport) -> [(String, String)] {
+        let s = report.summary
+        var rows: [(String, String)] = [
+            ("campaign", report.campaign.name),
+            ("status", s.status),
+            ("plate_format", report.campaign.plateFormat.description),
+            ("plates", "\(s.plates)"),
+            ("wells", "\(s.wells)"),
+            ("image_sets_done", "\(s.imageSetsDone)"),
+            ("image_sets_total", "\(s.imageSets)"),
+            ("image_set_errors", "\(s.imageSetErrors)"),
+            ("nuclei", "\(s.nuclei)"),
+            ("infected", "\(s.infected)"),
+            ("infected_pct", ReportFormat.percent(s.infectionRate) ?? ""),
+            ("ci95_low_pct", ReportFormat.percent(s.infectionRateLower) ?? ""),
+            ("ci95_high_pct", ReportFormat.percent(s.infectionRateUpper) ?? ""),
+        ]
+        if let model = report.campaign.model { rows.append(("model", model)) }
+        rows.append(("generated_at", ISO8601DateFormatter().string(from: report.campaign.generatedAt)))
+        return rows
+    }
+}

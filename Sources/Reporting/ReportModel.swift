@@ -1,0 +1,176 @@
+import Foundation
+import Screening
+
+/// What the report needs to know about the campaign besides its wells.
+public struct CampaignInfo: Sendable, Hashable, Codable {
+    public var name: String
+    public var plateFormat: PlateFormat
+    /// The model the campaign pins (name or sha256), shown so a report can be reproduced.
+    public var model: String?
+    /// The campaign's state as the database records it (`running`, `complete`, …), if known.
+    public var state: String?
+    public var generatedAt: Date
+
+    public init(name: String, plateFormat: PlateFormat = .wells96, model: String? = nil, state: String? = nil,
+                generatedAt: Date = Date()) {
+        self.name = name
+        self.plateFormat = plateFormat
+        self.model = model
+        self.state = state
+        self.generatedAt = generatedAt
+    }
+}
+
+/// The counts for one well, as aggregated from the results (the lead's database queries produce these).
+public struct WellMeasurement: Sendable, Hashable, Codable {
+    public var plate: String
+    public var well: WellPosition
+    public var treatment: String?
+    public var concentration: Double?
+    public var unit: String?
+    public var virus: String?
+    public var moi: Double?
+    public var control: ControlKind?
+    /// Image sets planned for the well, and how many have a result so far.
+    public var imageSets: Int
+    public var imageSetsDone: Int
+    public var nuclei: Int
+    public var infected: Int
+    /// Nuclei positive in the reporter channel, when a reporter was measured.
+    public var reporterPositive: Int?
+    /// Image sets whose analysis failed (unreadable image, …).
+    public var errors: Int
+
+    public init(plate: String, well: WellPosition, treatment: String? = nil, concentration: Double? = nil,
+                unit: String? = nil, virus: String? = nil, moi: Double? = nil, control: ControlKind? = nil,
+                imageSets: Int, imageSetsDone: Int, nuclei: Int, infected: Int, reporterPositive: Int? = nil, errors: Int = 0) {
+        self.plate = plate
+        self.well = well
+        self.treatment = treatment
+        self.concentration = concentration
+        self.unit = unit
+        self.virus = virus
+        self.moi = moi
+        self.control = control
+        self.imageSets = imageSets
+        self.imageSetsDone = imageSetsDone
+        self.nuclei = nuclei
+        self.infected = infected
+        self.reporterPositive = reporterPositive
+        self.errors = errors
+    }
+
+    /// A measurement carrying a plate-map condition.
+    public init(plate: String, condition: WellCondition, imageSets: Int, imageSetsDone: Int, nuclei: Int, infected: Int,
+                reporterPositive: Int? = nil, errors: Int = 0) {
+        self.init(plate: plate, well: condition.well, treatment: condition.treatment, concentration: condition.concentration,
+                  unit: condition.unit, virus: condition.virus, moi: condition.moi, control: condition.control,
+                  imageSets: imageSets, imageSetsDone: imageSetsDone, nuclei: nuclei, infected: infected,
+                  reporterPositive: reporterPositive, errors: errors)
+    }
+}
+
+/// The whole report: every level, computed once, rendered by each renderer from the same numbers.
+///
+/// Rates are fractions (0…1); `percentOfPositive` values are percentages of the plate's positive-control
+/// window (0 = negative-control mean, 100 = positive-control mean). Values that cannot be computed are nil.
+public struct CampaignReport: Sendable, Hashable, Codable {
+    public var schemaVersion: Int
+    public var campaign: CampaignInfo
+    public var summary: CampaignSummary
+    public var plates: [PlateReport]
+    public var conditions: [ConditionReport]
+    public var doseResponses: [DoseResponseReport]
+    public var wells: [WellReport]
+}
+
+public struct CampaignSummary: Sendable, Hashable, Codable {
+    public var plates: Int
+    public var wells: Int
+    public var imageSets: Int
+    public var imageSetsDone: Int
+    public var imageSetErrors: Int
+    public var nuclei: Int
+    public var infected: Int
+    public var infectionRate: Double?
+    public var infectionRateLower: Double?
+    public var infectionRateUpper: Double?
+    /// True when every planned image set has a result (and the database does not say otherwise).
+    public var complete: Bool
+    /// One line for people: "complete" or "still running: 120 of 384 image sets done (31.3 %)".
+    public var status: String
+}
+
+public struct WellReport: Sendable, Hashable, Codable {
+    public var plate: String
+    public var well: WellPosition
+    public var treatment: String?
+    public var concentration: Double?
+    public var unit: String?
+    public var virus: String?
+    public var control: ControlKind?
+    public var imageSets: Int
+    public var imageSetsDone: Int
+    public var errors: Int
+    public var nuclei: Int
+    public var infected: Int
+    public var infectionRate: Double?
+    public var infectionRateLower: Double?
+    public var infectionRateUpper: Double?
+    public var reporterPositiveRate: Double?
+    public var percentOfPositive: Double?
+}
+
+public struct ConditionReport: Sendable, Hashable, Codable {
+    public var treatment: String?
+    public var concentration: Double?
+    public var unit: String?
+    public var virus: String?
+    public var control: ControlKind?
+    /// Replicate wells with at least one nucleus.
+    public var replicates: Int
+    public var nuclei: Int
+    public var meanInfectionRate: Double?
+    public var sdInfectionRate: Double?
+    public var meanPercentOfPositive: Double?
+    public var sdPercentOfPositive: Double?
+}
+
+public struct PlateReport: Sendable, Hashable, Codable {
+    public var plate: String
+    public var wells: Int
+    public var nuclei: Int
+    public var infectionRate: Double?
+    public var positiveControls: Int
+    public var negativeControls: Int
+    public var positiveMean: Double?
+    public var positiveSD: Double?
+    public var negativeMean: Double?
+    public var negativeSD: Double?
+    public var zPrime: Double?
+    public var robustZPrime: Double?
+    public var ssmd: Double?
+    /// The conventional reading of Z' (robust Z' when Z' cannot be computed); nil without controls.
+    public var reading: AssayReading?
+}
+
+public struct DoseResponseReport: Sendable, Hashable, Codable {
+    public struct Point: Sendable, Hashable, Codable {
+        public var concentration: Double
+        public var replicates: Int
+        public var mean: Double
+        public var sd: Double?
+    }
+
+    public var treatment: String
+    public var virus: String?
+    public var unit: String?
+    /// What was fitted: `percentOfPositive` when the plates have controls, else `infectionRatePercent`.
+    public var response: String
+    public var concentrations: Int
+    /// Mean ± SD of the response per concentration, for plotting.
+    public var points: [Point]
+    public var fit: LogisticParameters?
+    /// Why there is no fit, in words.
+    public var failure: String?
+}

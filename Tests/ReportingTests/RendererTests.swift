@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+@testable import Reporting
+import Screening
+
+@Suite struct RendererTests {
+    let report = ReportBuilder.build(campaign: SampleCampaign.info(), wells: SampleCampaign.doseResponsePlates())
+
+    /// Rows of a CSV the renderer wrote (our fields never hold line breaks), with quoted fields unwrapped.
+    func parseCSV(_ text: String) -> [[String: String]] {
+        let lines = text.split(separator: "\r\n").map(String.init)
+        func fields(_ line: String) -> [String] {
+            var result: [String] = [], current = "", quoted = false
+            var iterator = Array(line).makeIterator()
+            while let c = iterator.next() {
+                if c == "\"" { quoted.toggle(); continue }
+                if c == ",", !quoted { result.append(current); current = ""; continue }
+                current.append(c)
+            }
+            return result + [current]
+        }
+        guard let header = lines.first.map(fields) else { return [] }
+        return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, fields($0))) }
+    }
+
+    struct MissingNumber: Error { let text: String? }
+
+    func number(_ text: String?) throws -> Double {
+        guard let text, let value = Double(text) else { throw MissingNumber(text: text) }
+        return value
+    }
+
+    @Test func csvCarriesTheModelsNumbers() throws {
+        let files = CSVRenderer.render(report)
+        #expect(Set(files.keys) == ["summary.csv", "plates.csv", "conditions.csv", "dose-response.csv", "wells.csv"])
+        let plates = parseCSV(try #require(files["plates.csv"]))
+        #expect(plates.count == report.plates.count)
+        for (row, plate) in zip(plates, report.plates) {
+            #expect(row["plate"] == plate.plate)
+            let z = try number(row["z_prime"])
+            #expect(abs(z - (plate.zPrime ?? .nan)) <= 0.0005)
+            #expect(row["reading"] == plate.reading?.rawValue)
+        }
+        let wells = parseCSV(try #require(files["wells.csv"]))
+        #expect(wells.count == 192)
+        for (row, well) in zip(wells, report.wells) {
+            #expect(row["well"] == well.well.description && Int(row["nuclei"] ?? "") == well.nuclei)
+            let percent = try number(row["infected_pct"])
+            #expect(abs(percent - 100 * (well.infectionRate ?? .nan)) <= 0.005)
+        }
+        let dose = parseCSV(try #require(files["dose-response.csv"]))
+        let ic50 = try number(dose.first?["ic50"])
+        #expect(abs(ic50 - (report.doseResponses[0].fit?.ic50 ?? .nan)) / ic50 < 1e-3)
+        #expect(dose.last?["note"] == report.doseResponses[1].failure)
+        // The terminal table shows the very same formatted numbers.
+        let table = TableRenderer.render(report)
+        for plate in plates { #expect(table.contains(plate["z_prime"] ?? "missing")) }
+        #expect(table.contains(dose.first?["ic50"] ?? "missing"))
+    }
+
+    @Test func tableColumnsAlign() throws {
+        let text = TableRenderer.render(report.plates, ReportColumns.plates)
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 2 + report.plates.count)
+        let header = try #require(lines.first)
+        let zEnd = header.distance(from: header.startIndex, to: try #require(header.range(of: "  robust_z_prime")).lowerBound)
+        // Numbers are right-aligned: each row's Z' ends where the header's z_prime column ends.
+        for line in lines.dropFirst(2) {
+            let characters = Array(line)
+            #expect(characters.count > zEnd && characters[zEnd - 1] != " " && characters[zEnd] == " ")
+        }
+    }
+
+    @Test func jsonRoundTripsAndFollowsTheSchema() throws {
+        let data = try JSONRenderer.render(report)
+        #expect(try JSONRenderer.decode(data) == report)
+        #expect(try JSONRenderer.render(report) == data)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let plates = try #require(object["plates"] as? [[String: Any]])
+        // JSONSerialization may round the last bit; the typed decoder above is exact.
+        #expect(abs((plates[0]["zPrime"] as? Double ?? .nan) - (report.plates[0].zPrime ?? .nan)) < 1e-12)
+        let firstWell = try #require((object["wells"] as? [[String: Any]])?.first)
+        #expect(firstWell["well"] as? String == "A01")
+
+        let schema = try #require(try JSONSerialization.jsonObject(with: Data(ReportJSONSchema.schema.utf8)) as? [String: Any])
+        let properties = try #require(schema["properties"] as? [String: Any])
+        #expect(Set(properties.keys) == Set(object.keys))
+        func declared(_ path: String) throws -> Set<String> {
+            let section = try #require(properties[path] as? [String: Any])
+            let items = (section["items"] as? [String: Any]) ?? section
+            return Set(try #require(items["properties"] as? [String: Any]).keys)
+        }
+        for section in ["plates", "conditions", "doseResponses", "wells"] {
+            let rows = try #require(object[section] as? [[String: Any]])
+            let keys = Set(rows.flatMap(\.keys))
+            let allowed = try declared(section)
+            #expect(keys.isSubset(of: allowed), "\(section): undeclared \(keys.subtracting(allowed))")
+        }
+        let summary = try #require(object["summary"] as? [String: Any])
+        let summaryKeys = try declared("summary")
+        #expect(Set(summary.keys).isSubset(of: summaryKeys))
+    }
+
+    @Test func htmlIsOneSelfContainedFile() throws {
+        let html = HTMLRenderer.render(report)
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(!html.contains("http://") && !html.contains("https://"))
+        #expect(!html.contains("<script") && !html.contains("<link") && !html.contains("src="))
+        #expect(html.components(separatedBy: "<svg class=\"heatmap\"").count - 1 == report.plates.count)
+        #expect(html.components(separatedBy: "<svg class=\"dose\"").count - 1 == report.doseResponses.count)
+        #expect(html.contains("HSV &lt;antivirals&gt; &amp; co"))
+        #expect(!html.contains("<antivirals>"))
+        #expect(html.contains("<title>PLATE-1 A01 · negative control"))
+        if let path = ProcessInfo.processInfo.environment["VIROSCOPE_SAMPLE_REPORT"] {
+            try html.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+    }
+
+    @Test func runningCampaignSaysSoInEveryFormat() throws {
+        let running = ReportBuilder.build(campaign: SampleCampaign.info(), wells: SampleCampaign.doseResponsePlates(done: false))
+        #expect(HTMLRenderer.render(running).contains("Still running: "))
+        #expect(TableRenderer.render(running).contains("still running: "))
+        #expect(CSVRenderer.render(running)["summary.csv"]?.contains("still running: ") == true)
+        #expect(String(decoding: try JSONRenderer.render(running), as: UTF8.self).contains("\"complete\" : false"))
+    }
+}
