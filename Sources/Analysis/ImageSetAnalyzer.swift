@@ -5,8 +5,9 @@ import NeuralNet
 /// Turns one image set into per-nucleus infection probabilities: read the nuclear channel, segment nuclei,
 /// crop and normalise each, classify in batches; measure the reporter channel inside the same masks.
 ///
-/// Owns an inference session with scratch memory, so each worker thread uses its own analyser.
-public final class ImageSetAnalyzer {
+/// Owns an inference session with scratch memory, so one thread at a time uses an analyser. It is `Sendable`
+/// only so that a pool can hand it from one worker thread to the next; never share one between threads at once.
+public final class ImageSetAnalyzer: @unchecked Sendable {
     public let model: Model
     public let settings: AnalysisSettings
     private let segmenter: Segmenter
@@ -83,11 +84,13 @@ public final class ImageSetAnalyzer {
         let classes = model.classNames.count
         var probabilities: [Float] = []
         probabilities.reserveCapacity(count)
+        let crops = try self.crops.extract(image: image, segmentation: segmentation, file: file)
+        let sample = crops.channels * crops.size * crops.size
         let batch = max(1, settings.batchSize)
         var start = 0
         while start < count {
             let end = min(count, start + batch)
-            let values = crops.extract(image: image, segmentation: segmentation, range: start..<end)
+            let values = Array(crops.values[(start * sample)..<(end * sample)])
             let output: Tensor
             do { output = try session.probabilities(crops: values, count: end - start) } catch {
                 throw AnalysisError(file: file, reason: "classifier failed: \(error)")

@@ -6,12 +6,13 @@ import Synchronization
 
 /// Campaign settings and models for the worker, read from the database on first use and cached: they never
 /// change once a campaign is submitted (models are addressed by content).
-final class CampaignCatalog: Sendable {
+final class CampaignCatalog: @unchecked Sendable {
     private let databaseURL: String?
     private let models: ModelCache
     private let campaigns = Mutex<[Int64: CampaignRuntime]>([:])
-    /// One connection for cache misses, opened on first need and reopened if it broke.
-    private let connection = Mutex<Connection?>(nil)
+    /// One connection for cache misses, opened on first need and reopened if it broke; guarded by `lock`.
+    private var connection: Connection?
+    private let lock = NSLock()
 
     init(databaseURL: String?, models: ModelCache) {
         self.databaseURL = databaseURL
@@ -44,12 +45,12 @@ final class CampaignCatalog: Sendable {
     }
 
     private func withConnection<T>(_ body: (Connection) throws -> T) throws -> T {
-        try connection.withLock { held -> T in
-            if held == nil || held?.isConnected == false {
-                held = try Connection.connect(url: databaseURL, retryFor: .seconds(30))
-            }
-            guard let live = held else { throw CampaignError.unknownCampaign("(no database connection)") }
-            return try body(live)
+        lock.lock()
+        defer { lock.unlock() }
+        if connection == nil || connection?.isConnected == false {
+            connection = try Connection.connect(url: databaseURL, retryFor: .seconds(30))
         }
+        guard let live = connection else { throw CampaignError.unknownCampaign("(no database connection)") }
+        return try body(live)
     }
 }

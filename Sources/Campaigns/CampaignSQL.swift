@@ -6,6 +6,7 @@ enum CampaignSQL {
         """
     static let modelID = "SELECT id FROM models WHERE sha256 = $1"
     static let modelBySHA = "SELECT architecture, weights FROM models WHERE sha256 = $1"
+    static let modelByName = "SELECT sha256 FROM models WHERE name = $1 ORDER BY id DESC LIMIT 1"
 
     /// Serialises submissions of one campaign name across coordinators.
     static let lockName = "SELECT pg_advisory_xact_lock(hashtextextended('viroscope.campaign:' || $1, 0))"

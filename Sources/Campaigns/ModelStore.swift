@@ -48,3 +48,30 @@ public final class ModelCache: Sendable {
         return model
     }
 }
+
+extension ModelStore {
+    /// The most recently stored model with this name.
+    public static func load(name: String, on connection: Connection) throws -> Model? {
+        guard let row = try connection.query(CampaignSQL.modelByName, [name]).first else { return nil }
+        return try load(sha256: try row.string("sha256"), on: connection)
+    }
+
+    /// Finds the model directory `models/NAME` shipped with Viroscope: next to the executable's install tree
+    /// (walking up from its directory), then under the current directory.
+    public static func shippedModelDirectory(named name: String) -> URL? {
+        let fileManager = FileManager.default
+        var candidates: [URL] = []
+        var directory = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
+            .deletingLastPathComponent()
+        for _ in 0..<6 {
+            candidates.append(directory.appendingPathComponent("models").appendingPathComponent(name))
+            candidates.append(directory.appendingPathComponent("share/viroscope/models").appendingPathComponent(name))
+            directory.deleteLastPathComponent()
+        }
+        candidates.append(URL(fileURLWithPath: fileManager.currentDirectoryPath).appendingPathComponent("models")
+            .appendingPathComponent(name))
+        return candidates.first {
+            fileManager.fileExists(atPath: $0.appendingPathComponent(Model.architectureFileName).path)
+        }
+    }
+}

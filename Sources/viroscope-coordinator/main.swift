@@ -5,7 +5,7 @@ struct CoordinatorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "viroscope-coordinator",
         abstract: "Operates the Viroscope job queue: migrations, status and operator actions.",
-        subcommands: [MigrateCommand.self, StatusCommand.self, RetryCommand.self, CancelCommand.self,
+        subcommands: [MigrateCommand.self, SubmitCommand.self, StatusCommand.self, RetryCommand.self, CancelCommand.self,
                       PauseCommand.self, ResumeCommand.self, RescueCommand.self, CleanCommand.self,
                       EnqueueProbeCommand.self])
 }

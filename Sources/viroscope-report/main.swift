@@ -1,6 +1,119 @@
 import ArgumentParser
+import Campaigns
+import Foundation
+import Logging
+import Postgres
+import Reporting
 
-struct Root: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "viroscope-report", abstract: "Viroscope.")
+/// Infection-rate reports of a campaign: per well, condition, plate and campaign, with Z' QC and dose-response
+/// fits, as a terminal table, CSV, JSON or one self-contained HTML file.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "viroscope-report",
+        abstract: "Infection-rate report of a screening campaign (works on a running campaign too).",
+        discussion: """
+            Levels: well (nuclei, infected, rate with a Wilson 95% interval, reporter-positive rate), condition \
+            (replicate mean and SD, percent of positive control), plate (Z'-factor, robust Z', SSMD), dose \
+            response (4-parameter logistic: IC50 with 95% CI, Hill slope, R²), campaign summary.
+            Exit codes: 0 report written, 1 database or campaign error, 2 usage error.
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, csv, json, html }
+    enum Level: String, ExpressibleByArgument, CaseIterable { case well, condition, plate, dose, campaign, all }
+
+    @Option(help: "PostgreSQL URL; default $VIROSCOPE_DATABASE_URL, then libpq's PG* variables and ~/.pgpass.")
+    var databaseURL: String?
+
+    @Option(help: "Campaign name.")
+    var campaign: String
+
+    @Option(help: "Output format: table, csv, json or html.")
+    var format: Format = .table
+
+    @Option(help: "For table and csv: well, condition, plate, dose, campaign, or all. (json and html always hold every level.)")
+    var level: Level = .all
+
+    @Option(help: "Write to this file instead of standard output (for csv with --level all: a directory, one file per level).")
+    var out: String?
+
+    func run() throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .warning
+            return handler
+        }
+        let url = databaseURL.flatMap { $0.isEmpty ? nil : $0 }
+            ?? ProcessInfo.processInfo.environment["VIROSCOPE_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        let report: CampaignReport
+        do {
+            let connection = try Connection.connect(url: url)
+            let (info, wells) = try ReportData.load(campaign: campaign, on: connection)
+            report = ReportBuilder.build(campaign: info, wells: wells)
+        } catch {
+            fail("\(error)")
+        }
+        if !report.summary.complete {
+            FileHandle.standardError.write(Data(("note: campaign \(campaign) is still running: "
+                + "\(report.summary.imageSetsDone) of \(report.summary.imageSets) image sets analysed; "
+                + "the report covers what is done\n").utf8))
+        }
+        do {
+            try emit(report)
+        } catch {
+            fail("\(error)")
+        }
+    }
+
+    private func emit(_ report: CampaignReport) throws {
+        switch format {
+        case .json: try write(String(decoding: try JSONRenderer.render(report), as: UTF8.self))
+        case .html: try write(HTMLRenderer.render(report))
+        case .table:
+            switch level {
+            case .all: try write(TableRenderer.render(report, includeWells: true))
+            case .campaign: try write(TableRenderer.render(report, includeWells: false))
+            case .well: try write(TableRenderer.render(report.wells, ReportColumns.wells))
+            case .condition: try write(TableRenderer.render(report.conditions, ReportColumns.conditions))
+            case .plate: try write(TableRenderer.render(report.plates, ReportColumns.plates))
+            case .dose: try write(TableRenderer.render(report.doseResponses, ReportColumns.doseResponses))
+            }
+        case .csv:
+            let files = CSVRenderer.render(report)
+            let name: String
+            switch level {
+            case .well: name = "wells.csv"
+            case .condition: name = "conditions.csv"
+            case .plate: name = "plates.csv"
+            case .dose: name = "dose-response.csv"
+            case .campaign: name = "summary.csv"
+            case .all:
+                guard let out else {
+                    throw ValidationError("--format csv --level all writes one file per level: give --out DIRECTORY")
+                }
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                for (file, text) in files {
+                    try Data(text.utf8).write(to: URL(fileURLWithPath: out).appendingPathComponent(file))
+                }
+                FileHandle.standardError.write(Data("wrote \(files.count) CSV files to \(out)\n".utf8))
+                return
+            }
+            try write(files[name] ?? "")
+        }
+    }
+
+    private func write(_ text: String) throws {
+        if let out {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
+            FileHandle.standardError.write(Data("wrote \(out)\n".utf8))
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+
+    private func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("viroscope-report: \(message)\n".utf8))
+        Foundation.exit(1)
+    }
 }
-Root.main()
+
+ReportCommand.main()

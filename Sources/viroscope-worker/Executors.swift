@@ -1,16 +1,10 @@
+import Campaigns
 import JobQueue
 
-/// Placeholder for image analysis, which lands in a later build: discarded at once with a clear error rather
-/// than retried, since retrying cannot help.
-struct AnalyseImagesExecutor: JobExecutor {
-    func execute(_ job: ClaimedJob, context: JobContext) throws -> JobOutcome {
-        throw PermanentJobFailure("job \(job.id): analyse-images is not implemented in this build of viroscope-worker")
-    }
-}
-
-/// The kinds this worker runs: the queue's built-ins plus the executable's own.
-func workerRegistry() -> ExecutorRegistry {
+/// The kinds this worker runs: the queue's built-ins plus image analysis.
+func workerRegistry(databaseURL: String?, imageRoot: String?) -> ExecutorRegistry {
     var registry = ExecutorRegistry.builtin
-    registry.register("analyse-images", AnalyseImagesExecutor())
+    registry.register(AnalyseImagesPayload.kind, AnalyseImagesExecutor(
+        databaseURL: databaseURL, imageRoot: imageRoot, softwareVersion: "viroscope-worker \(workerVersion)"))
     return registry
 }
