@@ -10,6 +10,9 @@ struct Viroscope: ParsableCommand {
             InspectCommand.self,
             SegmentCommand.self,
             SynthCommand.self,
+            TrainCommand.self,
+            EvaluateCommand.self,
+            PredictCommand.self,
             BenchNNCommand.self,
         ]
     )

@@ -1,0 +1,103 @@
+import Analysis
+import ArgumentParser
+import Foundation
+import NeuralNet
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the infected/uninfected classifier on nucleus crops labelled by a reporter channel or truth files.",
+        discussion: """
+            Nuclei are segmented on the nuclear channel; each is labelled infected when its mean reporter (GFP) \
+            intensity is above a threshold (Otsu over all nuclei, or --reporter-threshold), or from the \
+            ground-truth files of a synthetic campaign (--labels truth). The network sees the nuclear channel only.
+            """)
+
+    @Option(name: .customLong("data"), help: "Image directory (ImageXpress names); repeat for several.")
+    var data: [String]
+
+    @Option(help: "Label source: reporter or truth.")
+    var labels = "reporter"
+
+    @Option(help: "Nuclear-stain channel.")
+    var nuclearChannel = "w1"
+
+    @Option(help: "Reporter channel for --labels reporter.")
+    var reporterChannel = "w2"
+
+    @Option(help: "Reporter threshold (default: Otsu over all nuclei).")
+    var reporterThreshold: Float?
+
+    @Option(help: "Output model directory.")
+    var out: String
+
+    @Option(help: "Maximum epochs (training stops early when validation loss stops improving).")
+    var epochs = 30
+
+    @Option(help: "Random seed: the same data and seed give the same model.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Crop size in pixels.")
+    var cropSize = 64
+
+    @Option(help: "Use at most this many image sets (spread over the data).")
+    var maxImageSets: Int?
+
+    func validate() throws {
+        guard !data.isEmpty else { throw ValidationError("give at least one --data DIR") }
+        guard ["reporter", "truth"].contains(labels) else { throw ValidationError("--labels must be reporter or truth") }
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+    }
+
+    func run() throws {
+        let architecture = Architecture.defaultClassifier(inputSize: cropSize)
+        let source: LabelSource = labels == "truth" ? .truth
+            : .reporter(channel: reporterChannel, threshold: reporterThreshold)
+        let set = try TrainingData.collect(
+            directories: data.map { URL(fileURLWithPath: $0) }, nuclearChannel: nuclearChannel, labels: source,
+            input: architecture.input, maxImageSets: maxImageSets,
+            progress: { done, total in progressLine("collecting nuclei: image set \(done)/\(total)") })
+        endProgressLine()
+        stderrLine("\(set.count) labelled nuclei (\(set.infected) infected) from \(set.imageSets.count) image sets"
+                   + (set.reporterThreshold.map { String(format: "; reporter threshold %.1f", $0) } ?? "")
+                   + (set.unlabelled > 0 ? "; \(set.unlabelled) nuclei without a truth match skipped" : ""))
+        var settings = TrainingSettings()
+        settings.epochs = epochs
+        settings.seed = seed
+        settings.trainingCommand = (["viroscope"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        settings.dataDescription = "\(set.count) nuclei (\(set.infected) infected), labels: \(labels)"
+        let started = Date()
+        let (model, report) = try Trainer(architecture: architecture, settings: settings)
+            .train(samples: set.crops, labels: set.labels) { epoch in
+                stderrLine(String(format: "epoch %2d  loss %.4f  acc %.3f", epoch.epoch, epoch.trainLoss, epoch.trainAccuracy)
+                           + (epoch.validationLoss.map { String(format: "  val loss %.4f", $0) } ?? "")
+                           + (epoch.validationAccuracy.map { String(format: "  val acc %.3f", $0) } ?? ""))
+            }
+        try model.save(to: URL(fileURLWithPath: out))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try encoder.encode(report).write(to: URL(fileURLWithPath: out).appendingPathComponent("training-report.json"))
+        print("model \(model.sha256) saved to \(out) (best epoch \(report.bestEpoch), "
+              + String(format: "%.0f s", Date().timeIntervalSince(started)) + ")")
+        if let validation = report.validation {
+            print(String(format: "validation: accuracy %.3f  precision %.3f  recall %.3f  F1 %.3f",
+                         validation.accuracy, validation.precision, validation.recall, validation.f1)
+                  + (validation.rocAUC.map { String(format: "  ROC AUC %.3f", $0) } ?? ""))
+        }
+    }
+}
+
+func stderrLine(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// A progress line that rewrites itself on a terminal and stays quiet in logs.
+func progressLine(_ text: String) {
+    guard isatty(STDERR_FILENO) == 1 else { return }
+    FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+}
+
+func endProgressLine() {
+    guard isatty(STDERR_FILENO) == 1 else { return }
+    FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+}
