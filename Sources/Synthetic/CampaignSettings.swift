@@ -44,9 +44,9 @@ public struct CampaignSettings: Sendable, Codable, Equatable {
         }
         try check((1...99).contains(plates), "plates must be 1–99, not \(plates)")
         try check((1...100).contains(sitesPerWell), "sites per well must be 1–100, not \(sitesPerWell)")
-        try check((32...8192).contains(imageSize), "image size must be 32–8192 pixels, not \(imageSize)")
+        try check((32...4096).contains(imageSize), "image size must be 32–4096 pixels, not \(imageSize)")
         if let nucleiPerImage {
-            try check((0...20_000).contains(nucleiPerImage), "nuclei per image must be 0–20000, not \(nucleiPerImage)")
+            try check((0...5_000).contains(nucleiPerImage), "nuclei per image must be 0–5000, not \(nucleiPerImage)")
         }
         if let wellLimit {
             try check(wellLimit >= 1, "the well limit must be at least 1, not \(wellLimit)")

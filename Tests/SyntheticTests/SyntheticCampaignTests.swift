@@ -222,6 +222,28 @@ import Testing
         #expect((record?["software"] as? String)?.hasPrefix("viroscope-synthetic") == true)
     }
 
+    @Test func campaignJSONRecordsSettingsThatRoundTrip() throws {
+        let directory = try TemporaryDirectory()
+        var settings = Self.fullPlateSettings(seed: 77)
+        settings.wellLimit = 1
+        settings.virus = .hadv
+        try SyntheticCampaign(settings: settings).generate(into: directory.path)
+        struct Record: Decodable {
+            let settings: CampaignSettings
+        }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let record = try decoder.decode(Record.self, from: Data(contentsOf: URL(
+            fileURLWithPath: directory.path + "/campaign.json")))
+        #expect(record.settings == settings)
+    }
+
+    @Test func anOvercrowdedFieldStopsWhenFull() {
+        let renderer = NucleusImageRenderer(settings: FieldSettings(width: 128, height: 128))
+        let field = renderer.render(nucleusCount: 5000, infectionProbability: 0.5, virus: .hsv1, seed: 4)
+        #expect(field.nuclei.count > 10 && field.nuclei.count < 60)
+    }
+
     @Test func invalidSettingsAreRejected() {
         #expect(throws: SyntheticCampaignError.self) {
             try SyntheticCampaign(settings: CampaignSettings(plates: 0))
