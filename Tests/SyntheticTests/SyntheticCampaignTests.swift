@@ -238,6 +238,22 @@ import Testing
         #expect(record.settings == settings)
     }
 
+    @Test func labelMasksAreWrittenOnRequestAndMatchTheRenderedField() throws {
+        let directory = try TemporaryDirectory()
+        var settings = Self.fullPlateSettings()
+        settings.wellLimit = 2
+        settings.labelMasks = true
+        let campaign = try SyntheticCampaign(settings: settings)
+        try campaign.generate(into: directory.path)
+        let header = try TIFFHeader(path: directory.path + "/truth/PLATE01_A01_s1_labels.tif")
+        #expect(header.width == 128 && header.height == 128 && header.bitsPerSample == 16)
+        let field = campaign.field(plate: 1, well: campaign.layout[0], site: 1)
+        let truth = try directory.lines("truth/PLATE01_A01_s1.csv")
+        #expect(truth.count == field.nuclei.count + 1)
+        #expect(Set(field.labels).count == field.nuclei.count + 1)
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/truth/PLATE01_A01_s1_labels.tif.partial"))
+    }
+
     @Test func anOvercrowdedFieldStopsWhenFull() {
         let renderer = NucleusImageRenderer(settings: FieldSettings(width: 128, height: 128))
         let field = renderer.render(nucleusCount: 5000, infectionProbability: 0.5, virus: .hsv1, seed: 4)
