@@ -19,25 +19,27 @@ struct ConnectionHandler {
     func serve() {
         let deadline = ContinuousClock.now + configuration.requestTimeout
         var received: [UInt8] = []
+        var scanner = HeadEndScanner()
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
-            switch HTTPHeadParse.parse(received) {
-            case .complete(let head):
-                respond(to: head)
+            if let headEnd = scanner.scan(received) {
+                switch HTTPHeadParse.parseHead(received[..<headEnd]) {
+                case .complete(let head):
+                    respond(to: head)
+                case .invalid(let reason):
+                    logger.debug("metrics server: bad request", metadata: ["reason": "\(reason)"])
+                    reject(HTTPResponse.text(400, "bad request: \(reason)"))
+                case .incomplete:
+                    break
+                }
                 return
-            case .invalid(let reason):
-                logger.debug("metrics server: bad request", metadata: ["reason": "\(reason)"])
-                reject(HTTPResponse.text(400, "bad request: \(reason)"))
-                return
-            case .incomplete:
-                break
             }
             if received.count > configuration.maxHeaderBytes {
                 logger.debug("metrics server: request head too large", metadata: ["bytes": "\(received.count)"])
                 reject(HTTPResponse.text(431, "request header too large"))
                 return
             }
-            guard waitReadable(fd, milliseconds: Self.milliseconds(until: deadline)) else {
+            guard waitReady(fd, for: POLLIN, milliseconds: milliseconds(until: deadline)) else {
                 reject(HTTPResponse.text(408, "request timeout"))
                 return
             }
@@ -74,34 +76,28 @@ struct ConnectionHandler {
             reject(HTTPResponse.text(405, "method not allowed", extraHeaders: [("Allow", "GET, HEAD")]))
             return
         }
-        sendAll(fd, response.serialized(includeBody: head.method != "HEAD"))
+        sendAll(
+            fd, response.serialized(includeBody: head.method != "HEAD"),
+            deadline: .now + configuration.requestTimeout)
         _ = shutdown(fd, Int32(SHUT_WR))
     }
 
     /// Sends an error and closes gently: closing with unread input would make the kernel send a reset,
     /// which can destroy the response before the client reads it. So stop writing, then read and discard
-    /// what the client still sends, within a small budget of time and bytes.
+    /// what the client still sends, within a small budget of time and bytes (error responses are small
+    /// enough to fit in the socket buffer at once).
     private func reject(_ response: HTTPResponse) {
-        sendAll(fd, response.serialized())
-        _ = shutdown(fd, Int32(SHUT_WR))
         let deadline = ContinuousClock.now + .milliseconds(500)
+        sendAll(fd, response.serialized(), deadline: deadline)
+        _ = shutdown(fd, Int32(SHUT_WR))
         var drained = 0
         var sink = [UInt8](repeating: 0, count: 16 * 1024)
-        while drained < 1 << 20, waitReadable(fd, milliseconds: Self.milliseconds(until: deadline)) {
+        while drained < 1 << 20, waitReady(fd, for: POLLIN, milliseconds: milliseconds(until: deadline)) {
             let count = sink.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count <= 0 {
                 return
             }
             drained += count
         }
-    }
-
-    private static func milliseconds(until deadline: ContinuousClock.Instant) -> Int32 {
-        let remaining = ContinuousClock.now.duration(to: deadline)
-        guard remaining > .zero else {
-            return 0
-        }
-        let (seconds, attoseconds) = remaining.components
-        return Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
     }
 }

@@ -17,10 +17,16 @@ enum HTTPHeadParse: Equatable, Sendable {
     /// Parses the request head at the start of `bytes`. Bare `\n` line ends are accepted, as RFC 9112
     /// allows a recipient to.
     static func parse(_ bytes: [UInt8]) -> HTTPHeadParse {
-        guard let headEnd = endOfHead(bytes) else {
+        var scanner = HeadEndScanner()
+        guard let headEnd = scanner.scan(bytes) else {
             return .incomplete
         }
-        var lines = bytes[..<headEnd].split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        return parseHead(bytes[..<headEnd])
+    }
+
+    /// Parses a head already known to be complete (as found by ``HeadEndScanner``).
+    static func parseHead(_ head: ArraySlice<UInt8>) -> HTTPHeadParse {
+        var lines = head.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
             .map { line in line.last == UInt8(ascii: "\r") ? line.dropLast() : line }
         // RFC 9112 §2.2: a server should ignore empty lines before the request line.
         while let first = lines.first, first.isEmpty {
@@ -61,28 +67,6 @@ enum HTTPHeadParse: Equatable, Sendable {
                 version: version))
     }
 
-    /// Index just past the last byte of the head (the `\n` before the blank line), or nil.
-    private static func endOfHead(_ bytes: [UInt8]) -> Int? {
-        var index = bytes.startIndex
-        var sawContent = false
-        var lineStart = index
-        while index < bytes.endIndex {
-            if bytes[index] == UInt8(ascii: "\n") {
-                let line = bytes[lineStart..<index]
-                let blank = line.isEmpty || (line.count == 1 && line.first == UInt8(ascii: "\r"))
-                if blank && sawContent {
-                    return index
-                }
-                if !blank {
-                    sawContent = true
-                }
-                lineStart = index + 1
-            }
-            index += 1
-        }
-        return nil
-    }
-
     /// RFC 9110 `tchar`.
     private static func isTokenByte(_ byte: UInt8) -> Bool {
         switch byte {
@@ -96,5 +80,32 @@ enum HTTPHeadParse: Equatable, Sendable {
 
     private static func isVisibleASCII(_ byte: UInt8) -> Bool {
         byte > 0x20 && byte < 0x7F
+    }
+}
+
+/// Finds the blank line that ends a request head, resuming where the previous call stopped, so a client
+/// trickling bytes costs linear rather than quadratic work.
+struct HeadEndScanner {
+    private var index = 0
+    private var lineStart = 0
+    private var sawContent = false
+
+    /// Scans the bytes appended to `bytes` since the last call; returns the index of the `\n` that ends
+    /// the blank line once it has arrived. `bytes` must only ever grow between calls.
+    mutating func scan(_ bytes: [UInt8]) -> Int? {
+        while index < bytes.endIndex {
+            defer { index += 1 }
+            guard bytes[index] == UInt8(ascii: "\n") else {
+                continue
+            }
+            let lineLength = index - lineStart
+            let blank = lineLength == 0 || (lineLength == 1 && bytes[lineStart] == UInt8(ascii: "\r"))
+            lineStart = index + 1
+            if blank && sawContent {
+                return index
+            }
+            sawContent = sawContent || !blank
+        }
+        return nil
     }
 }

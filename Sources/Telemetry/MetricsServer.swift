@@ -31,7 +31,7 @@ public final class MetricsServer: Sendable {
         public var port: Int
         /// Largest request head accepted; a longer one gets 431.
         public var maxHeaderBytes: Int
-        /// Time a client has to send its request head and read the response.
+        /// Time a client has to send its request head, and again to take the response.
         public var requestTimeout: Duration
         /// Connections served at once; more get 503 without being read.
         public var maxConnections: Int
@@ -139,7 +139,7 @@ public final class MetricsServer: Sendable {
         while true {
             entries[0].revents = 0
             entries[1].revents = 0
-            let ready = poll(&entries, 2, -1)
+            let ready = poll(&entries, nfds_t(entries.count), -1)
             if ready < 0 {
                 if errno == EINTR {
                     continue
@@ -168,7 +168,6 @@ public final class MetricsServer: Sendable {
             return
         }
         prepareDescriptor(fd)
-        setSendTimeout(fd, configuration.requestTimeout)
         let admitted = activeConnections.withLock { count -> Bool in
             guard count < configuration.maxConnections else {
                 return false
@@ -177,8 +176,7 @@ public final class MetricsServer: Sendable {
             return true
         }
         guard admitted else {
-            setSendTimeout(fd, .milliseconds(100))
-            sendAll(fd, HTTPResponse.text(503, "too many connections").serialized())
+            sendAll(fd, HTTPResponse.text(503, "too many connections").serialized(), deadline: .now + .milliseconds(100))
             closeSocket(fd)
             return
         }

@@ -45,18 +45,20 @@ func prepareDescriptor(_ fd: Int32) {
     #endif
 }
 
-/// Bounds every blocking send, so a client that stops reading cannot pin a thread forever.
-func setSendTimeout(_ fd: Int32, _ timeout: Duration) {
-    let (seconds, attoseconds) = timeout.components
-    var value = timeval()
-    value.tv_sec = .init(seconds)
-    value.tv_usec = .init(attoseconds / 1_000_000_000_000)
-    _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
+/// Milliseconds left until `deadline`, rounded up, for `poll`; 0 once it has passed.
+func milliseconds(until deadline: ContinuousClock.Instant) -> Int32 {
+    let remaining = ContinuousClock.now.duration(to: deadline)
+    guard remaining > .zero else {
+        return 0
+    }
+    let (seconds, attoseconds) = remaining.components
+    return Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
 }
 
-/// Waits until `fd` is readable or `milliseconds` pass. Returns false on timeout or error.
-func waitReadable(_ fd: Int32, milliseconds: Int32) -> Bool {
-    var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+/// Waits until `fd` is ready for `events` (`POLLIN` or `POLLOUT`) or `milliseconds` pass. Returns false
+/// on timeout or error.
+func waitReady(_ fd: Int32, for events: Int32, milliseconds: Int32) -> Bool {
+    var entry = pollfd(fd: fd, events: Int16(events), revents: 0)
     while true {
         let ready = poll(&entry, 1, milliseconds)
         if ready < 0 && errno == EINTR {
@@ -66,17 +68,20 @@ func waitReadable(_ fd: Int32, milliseconds: Int32) -> Bool {
     }
 }
 
-/// Writes all of `bytes`, retrying partial writes. Returns false once the peer is gone or the send
-/// timeout expires.
+/// Writes all of `bytes` before `deadline`, retrying partial writes. Returns false once the peer is gone
+/// or the deadline passes, so a client that stops reading cannot pin a thread.
 @discardableResult
-func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+func sendAll(_ fd: Int32, _ bytes: [UInt8], deadline: ContinuousClock.Instant) -> Bool {
     var offset = 0
     while offset < bytes.count {
+        guard waitReady(fd, for: Int32(POLLOUT), milliseconds: milliseconds(until: deadline)) else {
+            return false
+        }
         let written = bytes.withUnsafeBytes { buffer in
-            send(fd, buffer.baseAddress! + offset, buffer.count - offset, sendFlags)
+            send(fd, buffer.baseAddress! + offset, buffer.count - offset, sendFlags | Int32(MSG_DONTWAIT))
         }
         if written < 0 {
-            if errno == EINTR {
+            if errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK {
                 continue
             }
             return false

@@ -31,6 +31,19 @@ import Testing
         }
     }
 
+    @Test func scannerResumesAcrossChunks() {
+        let request = Array("\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\nleftover".utf8)
+        var scanner = HeadEndScanner()
+        var received: [UInt8] = []
+        var found: Int?
+        for byte in request where found == nil {
+            received.append(byte)
+            found = scanner.scan(received)
+        }
+        // The index of the final "\n" of "\r\n\r\n", not of the leading empty line.
+        #expect(found == request.count - "leftover".utf8.count - 1)
+    }
+
     @Test func healthJSONEscapesAndOrdersFields() {
         let report = HealthReport(isHealthy: false, details: ["z": "last", "a": "quote \" back\\slash\nline\u{1}", "status": "ignored"])
         #expect(report.json == #"{"status":"unavailable","a":"quote \" back\\slash\nline\u0001","z":"last"}"#)

@@ -84,6 +84,22 @@ import Testing
         #expect(lines.contains("viroscope_nuclei_total{\(labels)} 200"))
     }
 
+    @Test func largeExpositionArrivesWhole() throws {
+        // Several hundred kilobytes: more than a socket buffer takes at once, so the server's partial-write
+        // path runs.
+        let registry = PrometheusCollectorRegistry()
+        let padding = String(repeating: "p", count: 1000)
+        for index in 0..<400 {
+            registry.makeCounter(name: MetricName.jobsClaimed, labels: [("queue", "queue-\(index)-\(padding)")])
+                .increment(by: Int64(index))
+        }
+        let response = try scrape(registry)
+        #expect(response.status == 200)
+        #expect(response.header("Content-Length") == String(response.body.utf8.count))
+        #expect(response.body.utf8.count > 300_000)
+        #expect(response.body.contains(#"viroscope_jobs_claimed_total{queue="queue-399-\#(padding)"} 399"#))
+    }
+
     @Test func durationConversionSaturatesInsteadOfTrapping() {
         #expect(Duration.milliseconds(1500).nanoseconds == 1_500_000_000)
         #expect(Duration.seconds(Int64.max).nanoseconds == .max)
