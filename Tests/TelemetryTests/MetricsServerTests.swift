@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
 import Prometheus
 import Testing
 @testable import Telemetry
@@ -117,6 +118,27 @@ import Testing
         let response = TestHTTPClient.readAll(silent)
         #expect(response.status == 408)
         #expect(ContinuousClock.now - started < .seconds(3))
+    }
+
+    @Test func concurrentScrapesWhileRecordingAreAllAnswered() throws {
+        let registry = PrometheusCollectorRegistry()
+        let metrics = WorkerMetrics(queue: "concurrent", kind: "analysis", factory: Telemetry.makePrometheusFactory(registry: registry))
+        let server = try MetricsServer(
+            registry: registry, configuration: .init(host: "127.0.0.1", port: 0, maxConnections: 64), logger: quietLogger)
+        defer { server.stop() }
+        let statuses = Locked<[Int?]>([])
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            for _ in 0..<10 {
+                metrics.jobsClaimed.increment()
+                metrics.recordImage(nuclei: 3, duration: .milliseconds(20))
+                let status = (try? TestHTTPClient.get(port: server.port, "/metrics"))?.status
+                statuses.withLock { $0.append(status) }
+            }
+        }
+        #expect(statuses.withLock { $0 } == Array(repeating: 200, count: 80))
+        let body = try TestHTTPClient.get(port: server.port, "/metrics").body
+        #expect(body.contains(#"viroscope_jobs_claimed_total{queue="concurrent",kind="analysis"} 80"#))
+        #expect(body.contains(#"viroscope_nuclei_total{queue="concurrent",kind="analysis"} 240"#))
     }
 
     @Test func connectionsBeyondTheLimitGet503() throws {
