@@ -4,7 +4,15 @@ import Prometheus
 /// Entry points for wiring the worker's metrics to Prometheus.
 ///
 /// Libraries report through swift-metrics only; the executable calls ``bootstrapPrometheus()`` once at
-/// start-up and hands the returned registry to a ``MetricsServer``.
+/// start-up and hands the returned registry to a ``MetricsServer``:
+///
+/// ```swift
+/// let registry = Telemetry.bootstrapPrometheus()
+/// let metrics = WorkerMetrics(queue: "default", kind: "analysis")
+/// let server = try MetricsServer(registry: registry, configuration: .init(port: 9464), logger: logger)
+/// server.setHealthCheck { databaseIsReachable() ? .healthy : .unhealthy(reason: "database unreachable") }
+/// defer { server.stop() }
+/// ```
 public enum Telemetry {
     private static let bootstrapped = Locked<PrometheusCollectorRegistry?>(nil)
 
