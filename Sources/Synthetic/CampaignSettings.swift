@@ -15,11 +15,14 @@ public struct CampaignSettings: Sendable, Codable, Equatable {
     /// Image only this many wells per plate (controls and a spread of the series), for quick demos; nil for all.
     public var wellLimit: Int?
     public var compression: TIFFCompression
+    /// Also write each field's label mask as `truth/PLATE01_A01_s1_labels.tif` (16-bit, 0 background), for
+    /// scoring segmentation.
+    public var labelMasks: Bool
     public var dose: DoseResponse
 
     public init(plates: Int = 1, format: PlateFormat = .wells96, sitesPerWell: Int = 1, imageSize: Int = 512,
                 virus: Virus = .hsv1, seed: UInt64 = 1, nucleiPerImage: Int? = nil, wellLimit: Int? = nil,
-                compression: TIFFCompression = .none, dose: DoseResponse = DoseResponse()) {
+                compression: TIFFCompression = .none, labelMasks: Bool = false, dose: DoseResponse = DoseResponse()) {
         self.plates = plates
         self.format = format
         self.sitesPerWell = sitesPerWell
@@ -29,6 +32,7 @@ public struct CampaignSettings: Sendable, Codable, Equatable {
         self.nucleiPerImage = nucleiPerImage
         self.wellLimit = wellLimit
         self.compression = compression
+        self.labelMasks = labelMasks
         self.dose = dose
     }
 
@@ -44,9 +48,9 @@ public struct CampaignSettings: Sendable, Codable, Equatable {
         }
         try check((1...99).contains(plates), "plates must be 1–99, not \(plates)")
         try check((1...100).contains(sitesPerWell), "sites per well must be 1–100, not \(sitesPerWell)")
-        try check((32...8192).contains(imageSize), "image size must be 32–8192 pixels, not \(imageSize)")
+        try check((32...4096).contains(imageSize), "image size must be 32–4096 pixels, not \(imageSize)")
         if let nucleiPerImage {
-            try check((0...20_000).contains(nucleiPerImage), "nuclei per image must be 0–20000, not \(nucleiPerImage)")
+            try check((0...5_000).contains(nucleiPerImage), "nuclei per image must be 0–5000, not \(nucleiPerImage)")
         }
         if let wellLimit {
             try check(wellLimit >= 1, "the well limit must be at least 1, not \(wellLimit)")

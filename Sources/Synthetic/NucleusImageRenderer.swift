@@ -58,7 +58,7 @@ public struct NucleusImageRenderer: Sendable {
             reporterSignal.withUnsafeMutableBufferPointer { reporter in
                 labels.withUnsafeMutableBufferPointer { labels in
                     ownership.withUnsafeMutableBufferPointer { ownership in
-                        var canvas = Canvas(width: width, height: height, nuclear: nuclear, reporter: reporter,
+                        let canvas = Canvas(width: width, height: height, nuclear: nuclear, reporter: reporter,
                                             labels: labels, ownership: ownership)
                         for (index, plan) in plans.enumerated() {
                             canvas.draw(plan, label: Int32(index + 1), fine: fine, coarse: coarse, outline: outline)
@@ -95,7 +95,7 @@ private struct Canvas {
     private static let haloReach: Float = 1.8
     private static let haloLevel: Float = 0.05
 
-    mutating func draw(_ plan: NucleusPlan, label: Int32, fine: ValueNoise, coarse: ValueNoise, outline: ValueNoise) {
+    func draw(_ plan: NucleusPlan, label: Int32, fine: ValueNoise, coarse: ValueNoise, outline: ValueNoise) {
         let cx = Float(plan.x)
         let cy = Float(plan.y)
         let cosA = Float(plan.cosAngle)

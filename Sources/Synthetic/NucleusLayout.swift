@@ -84,7 +84,10 @@ enum NucleusLayout {
         var plans: [NucleusPlan] = []
         plans.reserveCapacity(count)
         let pairProbability = min(1, max(0, settings.contactFraction) * 0.6)
-        for _ in 0..<count {
+        // Consecutive nuclei that found no room: past a few dozen the field is full, and trying on would only
+        // cost quadratic time for nothing.
+        var misses = 0
+        for _ in 0..<count where misses < 40 {
             let infected = generator.bernoulli(infectionProbability)
             let phenotype: Phenotype = infected
                 ? (generator.bernoulli(settings.lyticFraction) ? .lytic : virus.phenotype) : .uninfected
@@ -96,7 +99,11 @@ enum NucleusLayout {
             } else {
                 placed = placeFree(&nucleus, among: plans, settings: settings, generator: &generator)
             }
-            guard placed else { continue }
+            guard placed else {
+                misses += 1
+                continue
+            }
+            misses = 0
             decorate(&nucleus, generator: &generator)
             plans.append(nucleus)
         }

@@ -18,7 +18,8 @@ public struct CampaignSummary: Sendable, Codable, Equatable {
 ///
 /// Layout under the output directory:
 /// - `PLATE01/PLATE01_A01_s1_w1.tif` (nuclear stain) and `…_w2.tif` (reporter), 16-bit grey;
-/// - `truth/PLATE01_A01_s1.csv`: one row per nucleus (`NucleusTruth.csvHeader`);
+/// - `truth/PLATE01_A01_s1.csv`: one row per nucleus (`NucleusTruth.csvHeader`), and with `labelMasks`
+///   `truth/PLATE01_A01_s1_labels.tif`, the label mask;
 /// - `truth/wells.csv`: per plate and well, nuclei, infected, true probability and observed rate;
 /// - `plate-map.csv`: the layout every plate shares; `campaign.json`: settings, dose-response truth, summary.
 ///
@@ -87,7 +88,14 @@ public struct SyntheticCampaign: Sendable {
                                                    to: files.imagePath(plate: Self.plateName(plate), name: name),
                                                    compression: settings.compression)
                     }
-                    let truthName = "\(Self.plateName(plate))_\(well.well)_s\(site).csv"
+                    let fieldName = "\(Self.plateName(plate))_\(well.well)_s\(site)"
+                    if settings.labelMasks {
+                        // Labels are at most a few thousand per field, so 16 bits hold them exactly.
+                        try TIFFWriter.writeUInt16(field.labels.map { UInt16(clamping: $0) }, width: field.width,
+                                                   height: field.height, to: files.truthPath(fieldName + "_labels.tif"),
+                                                   compression: .deflate)
+                    }
+                    let truthName = fieldName + ".csv"
                     try files.writeText(([NucleusTruth.csvHeader] + field.nuclei.map(\.csvRow)).joined(separator: "\n")
                                         + "\n", to: files.truthPath(truthName))
                     let infected = field.nuclei.filter(\.infected).count

@@ -53,6 +53,9 @@ struct SynthCommand: ParsableCommand {
     @Option(name: .long, help: "TIFF compression: none, lzw or deflate.")
     var compression: CompressionOption = .none
 
+    @Flag(name: .long, help: "Also write each field's label mask (truth/PLATE01_A01_s1_labels.tif, 16-bit, 0 = background).")
+    var labelMasks = false
+
     @Flag(name: .long, help: "Write into --out even if it already holds files (same-named files are replaced).")
     var force = false
 
@@ -71,7 +74,8 @@ struct SynthCommand: ParsableCommand {
     var settings: CampaignSettings {
         CampaignSettings(
             plates: plates, format: format == .wells96 ? .wells96 : .wells384, sitesPerWell: sites, imageSize: size,
-            virus: virus, seed: seed, nucleiPerImage: nucleiPerImage, wellLimit: wells, compression: compression.tiff)
+            virus: virus, seed: seed, nucleiPerImage: nucleiPerImage, wellLimit: wells, compression: compression.tiff,
+            labelMasks: labelMasks)
     }
 
     func validate() throws {

@@ -222,6 +222,44 @@ import Testing
         #expect((record?["software"] as? String)?.hasPrefix("viroscope-synthetic") == true)
     }
 
+    @Test func campaignJSONRecordsSettingsThatRoundTrip() throws {
+        let directory = try TemporaryDirectory()
+        var settings = Self.fullPlateSettings(seed: 77)
+        settings.wellLimit = 1
+        settings.virus = .hadv
+        try SyntheticCampaign(settings: settings).generate(into: directory.path)
+        struct Record: Decodable {
+            let settings: CampaignSettings
+        }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let record = try decoder.decode(Record.self, from: Data(contentsOf: URL(
+            fileURLWithPath: directory.path + "/campaign.json")))
+        #expect(record.settings == settings)
+    }
+
+    @Test func labelMasksAreWrittenOnRequestAndMatchTheRenderedField() throws {
+        let directory = try TemporaryDirectory()
+        var settings = Self.fullPlateSettings()
+        settings.wellLimit = 2
+        settings.labelMasks = true
+        let campaign = try SyntheticCampaign(settings: settings)
+        try campaign.generate(into: directory.path)
+        let header = try TIFFHeader(path: directory.path + "/truth/PLATE01_A01_s1_labels.tif")
+        #expect(header.width == 128 && header.height == 128 && header.bitsPerSample == 16)
+        let field = campaign.field(plate: 1, well: campaign.layout[0], site: 1)
+        let truth = try directory.lines("truth/PLATE01_A01_s1.csv")
+        #expect(truth.count == field.nuclei.count + 1)
+        #expect(Set(field.labels).count == field.nuclei.count + 1)
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/truth/PLATE01_A01_s1_labels.tif.partial"))
+    }
+
+    @Test func anOvercrowdedFieldStopsWhenFull() {
+        let renderer = NucleusImageRenderer(settings: FieldSettings(width: 128, height: 128))
+        let field = renderer.render(nucleusCount: 5000, infectionProbability: 0.5, virus: .hsv1, seed: 4)
+        #expect(field.nuclei.count > 10 && field.nuclei.count < 60)
+    }
+
     @Test func invalidSettingsAreRejected() {
         #expect(throws: SyntheticCampaignError.self) {
             try SyntheticCampaign(settings: CampaignSettings(plates: 0))

@@ -1,0 +1,18 @@
+import Foundation
+
+/// A value guarded by a lock. `Mutex` from Synchronization would do, but it needs macOS 15 and the
+/// package still supports macOS 14.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) {
+        self.value = value
+    }
+
+    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}
