@@ -43,6 +43,9 @@ struct SegmentCommand: ParsableCommand {
     @Option(help: "Minimum distance in pixels between the centres of two touching nuclei that are split.")
     var minDistance: Double = SegmentationSettings().minimumSeedDistance
 
+    @Option(help: "How far (pixels of depth) a nucleus's centre must rise above the neck joining it to a neighbour for the two to be split.")
+    var seedDynamic: Double = SegmentationSettings().seedDynamic
+
     @Flag(help: "Keep nuclei that touch the image border.")
     var keepBorder = false
 
@@ -69,6 +72,7 @@ struct SegmentCommand: ParsableCommand {
         s.minimumArea = minArea
         s.maximumArea = maxArea
         s.minimumSeedDistance = minDistance
+        s.seedDynamic = seedDynamic
         s.removeBorderObjects = !keepBorder
         s.declump = !noDeclump
         return s
