@@ -60,38 +60,48 @@ struct SendablePointer: @unchecked Sendable {
 final class SampleRunner: @unchecked Sendable {
     let plan: InferencePlan
     private let bufA: UnsafeMutablePointer<Float>, bufB: UnsafeMutablePointer<Float>
-    private let col: UnsafeMutablePointer<Float>, raw: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>
-    private let sizes: (act: Int, col: Int, raw: Int, pad: Int)
+    private let col: UnsafeMutablePointer<Float>, raw: UnsafeMutablePointer<Float>
+    /// One zero-bordered input copy per padded conv (index by op), so borders never hold another layer's data.
+    private let paddedInputs: [UnsafeMutablePointer<Float>?]
+    private var allocations: [UnsafeMutablePointer<Float>] = []
 
     init(plan: InferencePlan) {
         self.plan = plan
-        var act = plan.inputCount, colSize = 1, rawSize = 1, padSize = 1
+        var act = plan.inputCount, colSize = 1, rawSize = 1
+        var padded: [UnsafeMutablePointer<Float>?] = []
         for op in plan.ops {
             act = max(act, op.outputCount)
-            if case .conv(let c) = op {
-                let g = c.geometry
-                if !c.direct && !g.isPointwise { colSize = max(colSize, g.patchSize * g.outPixels) }
-                rawSize = max(rawSize, g.outChannels * g.outPixels)
-                if c.direct { padSize = max(padSize, (g.height + 2 * g.padding) * (g.width + 2 * g.padding) + 16) }
+            guard case .conv(let c) = op else { padded.append(nil); continue }
+            let g = c.geometry
+            if !g.isPointwise { colSize = max(colSize, g.patchSize * c.gemmColumns) }
+            rawSize = max(rawSize, g.outChannels * c.gemmColumns)
+            if c.padded {
+                // The last im2col row reads k − 2 values past the final channel: keep that slack zeroed too.
+                let n = g.inChannels * c.paddedHeight * c.paddedWidth + g.kernel
+                let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
+                p.initialize(repeating: 0, count: n)
+                padded.append(p)
+            } else {
+                padded.append(nil)
             }
         }
-        sizes = (act, colSize, rawSize, padSize)
+        paddedInputs = padded
         bufA = .allocate(capacity: act); bufB = .allocate(capacity: act)
-        col = .allocate(capacity: colSize); raw = .allocate(capacity: rawSize); padded = .allocate(capacity: padSize)
-        padded.initialize(repeating: 0, count: padSize)
+        col = .allocate(capacity: colSize); raw = .allocate(capacity: rawSize)
+        allocations = [bufA, bufB, col, raw] + padded.compactMap { $0 }
     }
 
     deinit {
-        bufA.deallocate(); bufB.deallocate(); col.deallocate(); raw.deallocate(); padded.deallocate()
+        for p in allocations { p.deallocate() }
     }
 
     /// Writes the class probabilities of the sample at `input` to `output`.
     func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
         var src = input
         var dst = bufA
-        for op in plan.ops {
+        for (index, op) in plan.ops.enumerated() {
             switch op {
-            case .conv(let c): runConv(c, src, dst)
+            case .conv(let c): runConv(c, src, dst, paddedInput: paddedInputs[index])
             case .affine(let scale, let shift, let sp):
                 for ch in 0..<scale.count {
                     let a = scale[ch], b = shift[ch], o = ch * sp
@@ -130,28 +140,48 @@ final class SampleRunner: @unchecked Sendable {
         softmaxInPlace(output, plan.classes)
     }
 
-    private func runConv(_ c: ConvOp, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>) {
+    private func runConv(_ c: ConvOp, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+                         paddedInput: UnsafeMutablePointer<Float>?) {
         let g = c.geometry
-        let target = c.pool == nil ? dst : raw
-        if c.direct {
-            directConv(c, src, target)
-        } else {
-            let b: UnsafePointer<Float>
-            if g.isPointwise { b = src } else { im2col(g, src, col); b = UnsafePointer(col) }
-            c.weight.withUnsafeBufferPointer { wp in
-                sgemm(m: g.outChannels, n: g.outPixels, k: g.patchSize, a: wp.baseAddress!, lda: g.patchSize,
-                      b: b, ldb: g.outPixels, c: target, ldc: g.outPixels)
+        let columns = c.gemmColumns
+        let b: UnsafePointer<Float>
+        if let padded = paddedInput {
+            let hp = c.paddedHeight, wp = c.paddedWidth, p = g.padding, k = g.kernel
+            for ch in 0..<g.inChannels {
+                let plane = padded + ch * hp * wp + p * wp + p, from = src + ch * g.height * g.width
+                for y in 0..<g.height { (plane + y * wp).update(from: from + y * g.width, count: g.width) }
             }
+            var row = col
+            for ch in 0..<g.inChannels {
+                for ky in 0..<k {
+                    for kx in 0..<k {
+                        row.update(from: padded + ch * hp * wp + ky * wp + kx, count: columns)
+                        row += columns
+                    }
+                }
+            }
+            b = UnsafePointer(col)
+        } else if g.isPointwise {
+            b = src
+        } else {
+            im2col(g, src, col)
+            b = UnsafePointer(col)
         }
+        c.weight.withUnsafeBufferPointer { wp in
+            sgemm(m: g.outChannels, n: columns, k: g.patchSize, a: wp.baseAddress!, lda: g.patchSize,
+                  b: b, ldb: columns, c: raw, ldc: columns)
+        }
+        let stride = c.rawRowStride, h = g.outHeight, w = g.outWidth
         c.bias.withUnsafeBufferPointer { bp in
-            if let (k, s) = c.pool {
-                let ho = c.outHeight, wo = c.outWidth, h = g.outHeight, w = g.outWidth
-                for o in 0..<g.outChannels {
-                    let plane = raw + o * h * w, out = dst + o * ho * wo
-                    let bias = bp[o]
+            for o in 0..<g.outChannels {
+                let plane = raw + o * columns
+                let bias = bp[o]
+                if let (k, s) = c.pool {
+                    let ho = c.outHeight, wo = c.outWidth
+                    let out = dst + o * ho * wo
                     if k == 2 && s == 2 {
                         for oy in 0..<ho {
-                            let r0 = plane + 2 * oy * w, r1 = r0 + w, orow = out + oy * wo
+                            let r0 = plane + 2 * oy * stride, r1 = r0 + stride, orow = out + oy * wo
                             for ox in 0..<wo {
                                 let m = max(max(r0[2 * ox], r0[2 * ox + 1]), max(r1[2 * ox], r1[2 * ox + 1])) + bias
                                 orow[ox] = c.relu ? max(m, 0) : m
@@ -161,56 +191,17 @@ final class SampleRunner: @unchecked Sendable {
                         for oy in 0..<ho {
                             for ox in 0..<wo {
                                 var m = -Float.infinity
-                                for ky in 0..<k { for kx in 0..<k { m = max(m, plane[(oy * s + ky) * w + ox * s + kx]) } }
+                                for ky in 0..<k { for kx in 0..<k { m = max(m, plane[(oy * s + ky) * stride + ox * s + kx]) } }
                                 m += bias
                                 out[oy * wo + ox] = c.relu ? max(m, 0) : m
                             }
                         }
                     }
-                }
-            } else {
-                let n = g.outPixels
-                for o in 0..<g.outChannels {
-                    let row = dst + o * n, bias = bp[o]
-                    if c.relu { for i in 0..<n { row[i] = max(row[i] + bias, 0) } } else { for i in 0..<n { row[i] += bias } }
-                }
-            }
-        }
-    }
-
-    /// One input channel, stride 1: pad once, then accumulate the k² taps 16 output pixels at a time in registers.
-    private func directConv(_ c: ConvOp, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>) {
-        let g = c.geometry, k = g.kernel, p = g.padding
-        let wp = g.width + 2 * p, ho = g.outHeight, wo = g.outWidth
-        for y in 0..<g.height {
-            (padded + (y + p) * wp + p).update(from: src + y * g.width, count: g.width)
-        }
-        let taps = k * k
-        c.weight.withUnsafeBufferPointer { wbuf in
-            let weights = wbuf.baseAddress!
-            for o in 0..<g.outChannels {
-                let wo0 = weights + o * taps
-                let plane = dst + o * ho * wo
-                for y in 0..<ho {
-                    let orow = plane + y * wo
-                    var x = 0
-                    while x + 16 <= wo {
-                        var acc = SIMD16<Float>(repeating: 0)
-                        for ky in 0..<k {
-                            let r = UnsafeRawPointer(padded + (y + ky) * wp + x)
-                            for kx in 0..<k {
-                                let v = r.loadUnaligned(fromByteOffset: kx * 4, as: SIMD16<Float>.self)
-                                acc += wo0[ky * k + kx] * v
-                            }
-                        }
-                        UnsafeMutableRawPointer(orow + x).storeBytes(of: acc, as: SIMD16<Float>.self)
-                        x += 16
-                    }
-                    while x < wo {
-                        var acc: Float = 0
-                        for ky in 0..<k { for kx in 0..<k { acc += wo0[ky * k + kx] * padded[(y + ky) * wp + x + kx] } }
-                        orow[x] = acc
-                        x += 1
+                } else {
+                    let out = dst + o * h * w
+                    for y in 0..<h {
+                        let r = plane + y * stride, orow = out + y * w
+                        if c.relu { for x in 0..<w { orow[x] = max(r[x] + bias, 0) } } else { for x in 0..<w { orow[x] = r[x] + bias } }
                     }
                 }
             }
