@@ -74,6 +74,7 @@ final class SampleRunner: @unchecked Sendable {
             guard case .conv(let c) = op else { padded.append(nil); continue }
             let g = c.geometry
             if !g.isPointwise { colSize = max(colSize, g.patchSize * c.gemmColumns) }
+            colSize = max(colSize, c.rawRowStride)  // the pooling epilogue borrows `col` for one row
             rawSize = max(rawSize, g.outChannels * c.gemmColumns)
             if c.padded {
                 // The last im2col row reads k − 2 values past the final channel: keep that slack zeroed too.
@@ -99,9 +100,20 @@ final class SampleRunner: @unchecked Sendable {
     func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
         var src = input
         var dst = bufA
+        var inputIsPadded = false
         for (index, op) in plan.ops.enumerated() {
             switch op {
-            case .conv(let c): runConv(c, src, dst, paddedInput: paddedInputs[index])
+            case .conv(let c):
+                // When the next step is a padded conv, write straight into the interior of its padded input.
+                var layout = OutputLayout(base: dst, rowStride: c.outWidth, planeStride: c.outHeight * c.outWidth)
+                var writesNextInput = false
+                if index + 1 < plan.ops.count, case .conv(let next) = plan.ops[index + 1], let target = paddedInputs[index + 1] {
+                    let p = next.geometry.padding, wp = next.paddedWidth
+                    layout = OutputLayout(base: target + p * wp + p, rowStride: wp, planeStride: next.paddedHeight * wp)
+                    writesNextInput = true
+                }
+                runConv(c, src, layout, paddedInput: paddedInputs[index], inputIsPadded: inputIsPadded)
+                inputIsPadded = writesNextInput
             case .affine(let scale, let shift, let sp):
                 for ch in 0..<scale.count {
                     let a = scale[ch], b = shift[ch], o = ch * sp
@@ -140,16 +152,25 @@ final class SampleRunner: @unchecked Sendable {
         softmaxInPlace(output, plan.classes)
     }
 
-    private func runConv(_ c: ConvOp, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
-                         paddedInput: UnsafeMutablePointer<Float>?) {
+    /// Where a conv writes its output: channel planes of `rowStride`-wide rows.
+    struct OutputLayout {
+        let base: UnsafeMutablePointer<Float>
+        let rowStride: Int
+        let planeStride: Int
+    }
+
+    private func runConv(_ c: ConvOp, _ src: UnsafePointer<Float>, _ out: OutputLayout,
+                         paddedInput: UnsafeMutablePointer<Float>?, inputIsPadded: Bool) {
         let g = c.geometry
         let columns = c.gemmColumns
         let b: UnsafePointer<Float>
         if let padded = paddedInput {
             let hp = c.paddedHeight, wp = c.paddedWidth, p = g.padding, k = g.kernel
-            for ch in 0..<g.inChannels {
-                let plane = padded + ch * hp * wp + p * wp + p, from = src + ch * g.height * g.width
-                for y in 0..<g.height { (plane + y * wp).update(from: from + y * g.width, count: g.width) }
+            if !inputIsPadded {
+                for ch in 0..<g.inChannels {
+                    let plane = padded + ch * hp * wp + p * wp + p, from = src + ch * g.height * g.width
+                    for y in 0..<g.height { (plane + y * wp).update(from: from + y * g.width, count: g.width) }
+                }
             }
             var row = col
             for ch in 0..<g.inChannels {
@@ -176,15 +197,19 @@ final class SampleRunner: @unchecked Sendable {
             for o in 0..<g.outChannels {
                 let plane = raw + o * columns
                 let bias = bp[o]
+                let dst = out.base + o * out.planeStride
                 if let (k, s) = c.pool {
                     let ho = c.outHeight, wo = c.outWidth
-                    let out = dst + o * ho * wo
                     if k == 2 && s == 2 {
+                        // Vertical max over contiguous rows vectorises; then pairs along the row.
+                        let vertical = col
                         for oy in 0..<ho {
-                            let r0 = plane + 2 * oy * stride, r1 = r0 + stride, orow = out + oy * wo
-                            for ox in 0..<wo {
-                                let m = max(max(r0[2 * ox], r0[2 * ox + 1]), max(r1[2 * ox], r1[2 * ox + 1])) + bias
-                                orow[ox] = c.relu ? max(m, 0) : m
+                            let r0 = plane + 2 * oy * stride, r1 = r0 + stride, orow = dst + oy * out.rowStride
+                            for x in 0..<(2 * wo) { vertical[x] = max(r0[x], r1[x]) }
+                            if c.relu {
+                                for ox in 0..<wo { orow[ox] = max(max(vertical[2 * ox], vertical[2 * ox + 1]) + bias, 0) }
+                            } else {
+                                for ox in 0..<wo { orow[ox] = max(vertical[2 * ox], vertical[2 * ox + 1]) + bias }
                             }
                         }
                     } else {
@@ -193,14 +218,13 @@ final class SampleRunner: @unchecked Sendable {
                                 var m = -Float.infinity
                                 for ky in 0..<k { for kx in 0..<k { m = max(m, plane[(oy * s + ky) * stride + ox * s + kx]) } }
                                 m += bias
-                                out[oy * wo + ox] = c.relu ? max(m, 0) : m
+                                dst[oy * out.rowStride + ox] = c.relu ? max(m, 0) : m
                             }
                         }
                     }
                 } else {
-                    let out = dst + o * h * w
                     for y in 0..<h {
-                        let r = plane + y * stride, orow = out + y * w
+                        let r = plane + y * stride, orow = dst + y * out.rowStride
                         if c.relu { for x in 0..<w { orow[x] = max(r[x] + bias, 0) } } else { for x in 0..<w { orow[x] = r[x] + bias } }
                     }
                 }
