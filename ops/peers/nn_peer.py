@@ -8,6 +8,7 @@ inputs, checks the outputs agree with ours, and prints ours vs ORT for 1 and 2 t
 import argparse
 import json
 import struct
+import subprocess
 import sys
 import time
 
@@ -126,36 +127,52 @@ def time_ort(model_bytes, x, threads, iterations):
     return out, float(np.mean(times)), float(np.min(times))
 
 
+def run_ours(binary, out_dir, batch, iterations, threads):
+    subprocess.run([binary, "bench-nn", "--batch", str(batch), "--iterations", str(iterations), "--threads", str(threads),
+                    "--dump", out_dir], check=True, stdout=subprocess.DEVNULL)
+    return json.load(open(f"{out_dir}/result.json"))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--ours", nargs="+", required=True, help="bench-nn --dump directories, one per thread count")
+    ap.add_argument("--viroscope", required=True, help="path of the release viroscope binary")
+    ap.add_argument("--work", required=True, help="scratch directory for the dumps")
+    ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--iterations", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="ours and ORT alternate this many times per thread count, so load from other processes hits both")
     ap.add_argument("--tolerance", type=float, default=1e-4)
     args = ap.parse_args()
 
     rows, worst = [], 0.0
-    for d in args.ours:
-        # Each run dumped its own copy of the model; they are the same model when the seeds agree.
-        arch = json.load(open(f"{d}/model/architecture.json"))
-        weights = read_safetensors(f"{d}/model/weights.safetensors")
-        meta = json.load(open(f"{d}/result.json"))
-        b, c, h, w = meta["batch"], meta["channels"], meta["height"], meta["width"]
-        x = np.fromfile(f"{d}/inputs.f32", dtype="<f4").reshape(b, c, h, w)
-        ours = np.fromfile(f"{d}/outputs.f32", dtype="<f4").reshape(b, meta["classes"])
-        model = build_onnx(arch, weights, b)
-        out, mean, best = time_ort(model.SerializeToString(), x, meta["threads"], args.iterations)
-        diff = float(np.max(np.abs(out - ours)))
-        worst = max(worst, diff)
-        rows.append((meta["threads"], meta["crops_per_s"], b / mean, meta["best_crops_per_s"], b / best, diff,
-                     meta["flops_per_crop"]))
+    for threads in (1, 2):
+        ours_means, ours_bests, ort_means, ort_bests = [], [], [], []
+        for r in range(args.rounds):
+            d = f"{args.work}/t{threads}-r{r}"
+            meta = run_ours(args.viroscope, d, args.batch, args.iterations, threads)
+            arch = json.load(open(f"{d}/model/architecture.json"))
+            weights = read_safetensors(f"{d}/model/weights.safetensors")
+            b, c, h, w = meta["batch"], meta["channels"], meta["height"], meta["width"]
+            x = np.fromfile(f"{d}/inputs.f32", dtype="<f4").reshape(b, c, h, w)
+            ours = np.fromfile(f"{d}/outputs.f32", dtype="<f4").reshape(b, meta["classes"])
+            model = build_onnx(arch, weights, b)
+            out, mean, best = time_ort(model.SerializeToString(), x, threads, args.iterations)
+            worst = max(worst, float(np.max(np.abs(out - ours))))
+            ours_means.append(meta["crops_per_s"]); ours_bests.append(meta["best_crops_per_s"])
+            ort_means.append(b / mean); ort_bests.append(b / best)
+        rows.append((threads, float(np.median(ours_means)), float(np.median(ort_means)), max(ours_bests), max(ort_bests),
+                     meta["flops_per_crop"], meta["sgemm_ceiling_gflops"], meta.get("openblas_core", "?")))
 
-    print(f"\nCNN inference, default classifier {arch['input']['height']}x{arch['input']['width']}, "
-          f"onnxruntime {ort.__version__} (CPU, ORT_ENABLE_ALL), batch {b}, {args.iterations} batches")
-    print(f"{'threads':>7}  {'ours crops/s':>13}  {'ORT crops/s':>12}  {'ratio':>6}  {'ours best':>10}  {'ORT best':>9}  "
-          f"{'best ratio':>10}  {'ours GFLOP/s':>12}  {'max |diff|':>10}")
-    for t, o, r, ob, rb, diff, flops in rows:
-        print(f"{t:>7}  {o:>13.0f}  {r:>12.0f}  {o / r:>6.2f}  {ob:>10.0f}  {rb:>9.0f}  {ob / rb:>10.2f}  "
-              f"{flops * o / 1e9:>12.2f}  {diff:>10.2e}")
+    print(f"\nCNN inference, default classifier {arch['input']['height']}x{arch['input']['width']} "
+          f"({rows[0][5] / 1e6:.1f} MFLOP/crop), batch {args.batch}, {args.iterations} batches x {args.rounds} alternating rounds")
+    print(f"peer: onnxruntime {ort.__version__} CPU provider, ORT_ENABLE_ALL, same ONNX-exported weights and inputs; "
+          f"ours: OpenBLAS {rows[0][7]} kernels")
+    print(f"{'threads':>7}  {'ours crops/s':>12}  {'ORT crops/s':>11}  {'ratio':>5}  {'ours best':>9}  {'ORT best':>8}  "
+          f"{'ratio':>5}  {'ours GFLOP/s':>12}  {'sgemm 512^3':>11}")
+    for t, o, r, ob, rb, flops, ceiling, _ in rows:
+        print(f"{t:>7}  {o:>12.0f}  {r:>11.0f}  {o / r:>5.2f}  {ob:>9.0f}  {rb:>8.0f}  {ob / rb:>5.2f}  "
+              f"{flops * o / 1e9:>12.1f}  {ceiling:>11.1f}")
+    print("crops/s columns: median over rounds of the mean batch time; best: fastest single batch in any round")
     if worst >= args.tolerance:
         sys.exit(f"nn_peer: outputs differ from ONNX Runtime by {worst:.3e} (tolerance {args.tolerance})")
     print(f"outputs agree with ONNX Runtime: max abs difference {worst:.2e} < {args.tolerance}")
