@@ -9,6 +9,8 @@ struct ConvOp: Sendable {
     let relu: Bool
     /// Fused max pool window and stride, or nil.
     let pool: (kernel: Int, stride: Int)?
+    /// A following global average pool is fused: the output is one mean per channel.
+    let globalAverage: Bool
     /// Stride 1 with a kernel wider than 1: run on a zero-padded copy of the input with full padded-width rows, so
     /// every im2col row is one contiguous copy and sgemm computes `k − 1` extra (ignored) columns per output row.
     /// (A direct SIMD kernel for the one-channel first layer was measured 15% slower overall than this path:
@@ -42,7 +44,7 @@ enum PlanOp: Sendable {
     /// Elements this step writes.
     var outputCount: Int {
         switch self {
-        case .conv(let c): return c.outChannels * c.outHeight * c.outWidth
+        case .conv(let c): return c.globalAverage ? c.outChannels : c.outChannels * c.outHeight * c.outWidth
         case .affine(let s, _, let sp): return s.count * sp
         case .relu(let n): return n
         case .pool(let c, let h, let w, let k, let s, _): return c * ((h - k) / s + 1) * ((w - k) / s + 1)
@@ -109,7 +111,13 @@ struct InferencePlan: Sendable {
                     let g = ConvGeometry(inChannels: r.inputShape[0], height: r.inputShape[1], width: r.inputShape[2],
                                          outChannels: outCount, kernel: l.kernel ?? 1, stride: l.stride ?? 1,
                                          padding: l.padding ?? 0)
-                    ops.append(.conv(ConvOp(geometry: g, weight: w, bias: bias, relu: relu, pool: pool)))
+                    var globalAverage = false
+                    if pool == nil, next < layers.count, layers[next].spec.type == .globalAvgPool {
+                        globalAverage = true
+                        next += 1
+                    }
+                    ops.append(.conv(ConvOp(geometry: g, weight: w, bias: bias, relu: relu, pool: pool,
+                                            globalAverage: globalAverage)))
                 }
                 i = next
             case .batchNorm:

@@ -105,9 +105,11 @@ final class SampleRunner: @unchecked Sendable {
             switch op {
             case .conv(let c):
                 // When the next step is a padded conv, write straight into the interior of its padded input.
-                var layout = OutputLayout(base: dst, rowStride: c.outWidth, planeStride: c.outHeight * c.outWidth)
+                var layout = c.globalAverage ? OutputLayout(base: dst, rowStride: 1, planeStride: 1)
+                    : OutputLayout(base: dst, rowStride: c.outWidth, planeStride: c.outHeight * c.outWidth)
                 var writesNextInput = false
-                if index + 1 < plan.ops.count, case .conv(let next) = plan.ops[index + 1], let target = paddedInputs[index + 1] {
+                if !c.globalAverage, index + 1 < plan.ops.count, case .conv(let next) = plan.ops[index + 1],
+                   let target = paddedInputs[index + 1] {
                     let p = next.geometry.padding, wp = next.paddedWidth
                     layout = OutputLayout(base: target + p * wp + p, rowStride: wp, planeStride: next.paddedHeight * wp)
                     writesNextInput = true
@@ -125,12 +127,7 @@ final class SampleRunner: @unchecked Sendable {
                 pool(src, dst, channels: c, height: h, width: w, kernel: k, stride: s, isMax: isMax)
             case .globalAvgPool(let c, let sp):
                 let inv = 1 / Float(sp)
-                for ch in 0..<c {
-                    var sum: Float = 0
-                    let p = src + ch * sp
-                    for i in 0..<sp { sum += p[i] }
-                    dst[ch] = sum * inv
-                }
+                for ch in 0..<c { dst[ch] = sum(src + ch * sp, sp) * inv }
             case .dense(let w, let b, let inF, let outF, let relu):
                 w.withUnsafeBufferPointer { wp in
                     for o in 0..<outF {
@@ -196,40 +193,57 @@ final class SampleRunner: @unchecked Sendable {
         c.bias.withUnsafeBufferPointer { bp in
             for o in 0..<g.outChannels {
                 let plane = raw + o * columns
-                let bias = bp[o]
+                let bias = bp[o], floor: Float = c.relu ? 0 : -.infinity
                 let dst = out.base + o * out.planeStride
-                if let (k, s) = c.pool {
+                if c.globalAverage {
+                    out.base[o * out.planeStride] = meanAfterEpilogue(c, plane, rowStride: stride, bias: bias, floor: floor)
+                } else if let (k, s) = c.pool {
                     let ho = c.outHeight, wo = c.outWidth
                     if k == 2 && s == 2 {
                         // Vertical max over contiguous rows vectorises; then pairs along the row.
                         let vertical = col
                         for oy in 0..<ho {
                             let r0 = plane + 2 * oy * stride, r1 = r0 + stride, orow = dst + oy * out.rowStride
-                            for x in 0..<(2 * wo) { vertical[x] = max(r0[x], r1[x]) }
-                            if c.relu {
-                                for ox in 0..<wo { orow[ox] = max(max(vertical[2 * ox], vertical[2 * ox + 1]) + bias, 0) }
-                            } else {
-                                for ox in 0..<wo { orow[ox] = max(vertical[2 * ox], vertical[2 * ox + 1]) + bias }
-                            }
+                            for x in 0..<(2 * wo) { vertical[x] = fastMax(r0[x], r1[x]) }
+                            for ox in 0..<wo { orow[ox] = fastMax(fastMax(vertical[2 * ox], vertical[2 * ox + 1]) + bias, floor) }
                         }
                     } else {
                         for oy in 0..<ho {
                             for ox in 0..<wo {
                                 var m = -Float.infinity
-                                for ky in 0..<k { for kx in 0..<k { m = max(m, plane[(oy * s + ky) * stride + ox * s + kx]) } }
-                                m += bias
-                                dst[oy * out.rowStride + ox] = c.relu ? max(m, 0) : m
+                                for ky in 0..<k { for kx in 0..<k { m = fastMax(m, plane[(oy * s + ky) * stride + ox * s + kx]) } }
+                                dst[oy * out.rowStride + ox] = fastMax(m + bias, floor)
                             }
                         }
                     }
                 } else {
                     for y in 0..<h {
                         let r = plane + y * stride, orow = dst + y * out.rowStride
-                        if c.relu { for x in 0..<w { orow[x] = max(r[x] + bias, 0) } } else { for x in 0..<w { orow[x] = r[x] + bias } }
+                        for x in 0..<w { orow[x] = fastMax(r[x] + bias, floor) }
                     }
                 }
             }
         }
+    }
+
+    /// Mean over the valid output pixels of max(raw + bias, floor), for a conv fused with global average pooling.
+    private func meanAfterEpilogue(_ c: ConvOp, _ plane: UnsafePointer<Float>, rowStride: Int, bias: Float,
+                                   floor: Float) -> Float {
+        let h = c.geometry.outHeight, w = c.geometry.outWidth
+        var total: Float = 0
+        for y in 0..<h {
+            let r = plane + y * rowStride
+            var acc = SIMD8<Float>(repeating: 0)
+            var x = 0
+            while x + 8 <= w {
+                let v = UnsafeRawPointer(r + x).loadUnaligned(as: SIMD8<Float>.self) + bias
+                acc += v.replacing(with: floor, where: v .< floor)
+                x += 8
+            }
+            total += acc.sum()
+            while x < w { total += fastMax(r[x] + bias, floor); x += 1 }
+        }
+        return total / Float(h * w)
     }
 
     private func pool(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, channels: Int, height h: Int,
@@ -249,4 +263,20 @@ final class SampleRunner: @unchecked Sendable {
             }
         }
     }
+}
+
+/// `a > b ? a : b`: compiles to a single maxps, unlike `Swift.max`, whose NaN handling costs four instructions.
+/// Activations are finite, so the NaN rule does not matter here.
+@inline(__always)
+func fastMax(_ a: Float, _ b: Float) -> Float { a > b ? a : b }
+
+/// Sum with eight independent partial sums, so the loop vectorises instead of waiting on one accumulator.
+@inline(__always)
+func sum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc = SIMD8<Float>(repeating: 0)
+    var i = 0
+    while i + 8 <= n { acc += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self); i += 8 }
+    var total = acc.sum()
+    while i < n { total += p[i]; i += 1 }
+    return total
 }

@@ -44,6 +44,13 @@ import Testing
                      .dense(name: "d", units: 2), .softmax],
             classNames: ["uninfected", "infected"])
         try compare(direct, batch: 2, seed: 4)
+        // Padded conv writing straight into the next padded conv's input, then conv + BN + global pool without ReLU.
+        let chained = Architecture(
+            input: InputSpec(channels: 2, height: 10, width: 12, normalisation: "none"),
+            layers: [.conv2d(name: "c1", filters: 4, kernel: 3, padding: 1), .conv2d(name: "c2", filters: 5, kernel: 3, padding: 1, bias: false),
+                     .batchNorm(name: "bn"), .globalAvgPool, .dense(name: "d", units: 2), .softmax],
+            classNames: ["uninfected", "infected"])
+        try compare(chained, batch: 3, seed: 5)
     }
 
     @Test func wrongInputShapeIsRejected() throws {
