@@ -124,3 +124,28 @@ import Screening
         #expect(String(decoding: try JSONRenderer.render(running), as: UTF8.self).contains("\"complete\" : false"))
     }
 }
+
+@Suite struct LargePlateRenderingTests {
+    /// A running 384-well campaign: every well of the plate gets a cell and a tooltip, unimaged ones included.
+    @Test func heatmapOf384WellPlateHasACellPerWell() throws {
+        var wells: [WellMeasurement] = []
+        for position in PlateFormat.wells384.wells where position.row < 14 {
+            let control: ControlKind? = position.column == 1 ? .negative : (position.column == 24 ? .positive : nil)
+            let rate = control == .negative ? 0.03 : Double(position.column) / 26
+            wells.append(WellMeasurement(plate: "BIG", well: position, treatment: control == nil ? "D" : nil,
+                                         concentration: control == nil ? pow(2, Double(position.row)) / 1000 : nil,
+                                         control: control, imageSets: 2, imageSetsDone: position.row < 10 ? 2 : 0,
+                                         nuclei: position.row < 10 ? 400 : 0, infected: position.row < 10 ? Int(400 * rate) : 0))
+        }
+        let info = CampaignInfo(name: "large", plateFormat: .wells384, generatedAt: SampleCampaign.date)
+        let report = ReportBuilder.build(campaign: info, wells: wells)
+        let html = HTMLRenderer.render(report)
+        #expect(html.components(separatedBy: "<svg class=\"heatmap\"").count == 2)
+        #expect(html.components(separatedBy: "<title>").count - 1 >= 384 + 1)
+        #expect(html.contains("<title>P01: not imaged</title>"))
+        #expect(html.contains("Still running"))
+        if let path = ProcessInfo.processInfo.environment["VIROSCOPE_SAMPLE_REPORT_384"] {
+            try html.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+    }
+}
