@@ -7,7 +7,8 @@ public struct CampaignInfo: Sendable, Hashable, Codable {
     public var plateFormat: PlateFormat
     /// The model the campaign pins (name or sha256), shown so a report can be reproduced.
     @NullCoded public var model: String?
-    /// The campaign's state as the database records it (`running`, `complete`, …), if known.
+    /// The campaign's state as the database records it, if known. `running`, `submitted`, `paused` and `pending`
+    /// mark the report as not complete even when every image set counted so far has a result.
     @NullCoded public var state: String?
     public var generatedAt: Date
 
@@ -21,7 +22,8 @@ public struct CampaignInfo: Sendable, Hashable, Codable {
     }
 }
 
-/// The counts for one well, as aggregated from the results (the lead's database queries produce these).
+/// The counts for one well, aggregated over its image sets that have a result so far (the database queries
+/// produce these). While a campaign runs, `nuclei` and `infected` cover only the `imageSetsDone` image sets.
 public struct WellMeasurement: Sendable, Hashable, Codable {
     public var plate: String
     public var well: WellPosition

@@ -1,5 +1,5 @@
 import Testing
-@testable import Screening
+import Screening
 
 @Suite struct CampaignValidationTests {
     func file(_ well: String, _ channel: String, site: Int = 1, path: String? = nil, plate: String = "P") -> ImageFile {

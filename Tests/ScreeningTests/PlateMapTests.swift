@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Screening
+import Screening
 
 @Suite struct PlateMapTests {
     let header = "well,treatment,concentration,unit,virus,moi,control,cell_line\n"

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Screening
+import Screening
 
 @Suite struct ScannerTests {
     @Test func scansImageXpressTimeSeriesDeterministically() throws {
