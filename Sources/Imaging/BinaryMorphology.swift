@@ -6,17 +6,20 @@ enum BinaryMorphology {
         let n = width * height
         guard n > 0 else { return }
         let eightConnectedBackground = objectConnectivity == 4
-        var stack = [Int32]()
-        stack.reserveCapacity(1024)
+        // Every pixel is pushed at most once, so a stack of n entries never overflows.
+        let stack = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        defer { stack.deallocate() }
         mask.withUnsafeMutableBufferPointer { m in
             // 2 marks background reached from the edge.
-            func seed(_ i: Int) {
-                if m[i] == 0 { m[i] = 2; stack.append(Int32(i)) }
+            var top = 0
+            @inline(__always) func seed(_ i: Int) {
+                if m[i] == 0 { m[i] = 2; stack[top] = Int32(i); top += 1 }
             }
             for x in 0..<width { seed(x); seed((height - 1) * width + x) }
             for y in 0..<height { seed(y * width); seed(y * width + width - 1) }
-            while let top = stack.popLast() {
-                let i = Int(top), x = i % width, y = i / width
+            while top > 0 {
+                top -= 1
+                let i = Int(stack[top]), x = i % width, y = i / width
                 if x > 0 { seed(i - 1) }
                 if x < width - 1 { seed(i + 1) }
                 if y > 0 { seed(i - width) }
@@ -53,21 +56,23 @@ enum ConnectedComponents {
         var labels = [Int32](repeating: 0, count: n)
         let neighbours = Neighbourhood(connectivity: connectivity)
         var next: Int32 = 0
-        var stack = [Int32]()
-        stack.reserveCapacity(1024)
+        let stack = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, n))
+        defer { stack.deallocate() }
         mask.withUnsafeBufferPointer { m in
             labels.withUnsafeMutableBufferPointer { l in
                 for start in 0..<n where m[start] != 0 && l[start] == 0 {
                     next += 1
                     l[start] = next
-                    stack.append(Int32(start))
-                    while let top = stack.popLast() {
-                        let i = Int(top), x = i % width, y = i / width
+                    var top = 1
+                    stack[0] = Int32(start)
+                    while top > 0 {
+                        top -= 1
+                        let i = Int(stack[top]), x = i % width, y = i / width
                         for k in 0..<neighbours.dx.count {
                             let nx = x + neighbours.dx[k], ny = y + neighbours.dy[k]
                             guard nx >= 0, nx < width, ny >= 0, ny < height else { continue }
                             let j = ny * width + nx
-                            if m[j] != 0 && l[j] == 0 { l[j] = next; stack.append(Int32(j)) }
+                            if m[j] != 0 && l[j] == 0 { l[j] = next; stack[top] = Int32(j); top += 1 }
                         }
                     }
                 }

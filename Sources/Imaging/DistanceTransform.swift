@@ -10,21 +10,32 @@ enum DistanceTransform {
         let infinity = Float(width * width + height * height + 1)
         mask.withUnsafeBufferPointer { m in
             squared.withUnsafeMutableBufferPointer { g in
-                // Columns: squared vertical distance to the nearest background pixel, two sweeps.
-                for x in 0..<width {
-                    var last = -1
+                // Columns: squared vertical distance to the nearest background pixel, two sweeps that walk the
+                // image row by row (sequential memory) with the last background row of every column in `last`.
+                var lastBackground = [Int32](repeating: -1, count: width)
+                lastBackground.withUnsafeMutableBufferPointer { last in
                     for y in 0..<height {
-                        let i = y * width + x
-                        if m[i] == 0 { last = y; g[i] = 0 } else {
-                            g[i] = last < 0 ? infinity : Float((y - last) * (y - last))
+                        let row = y * width
+                        for x in 0..<width {
+                            if m[row + x] == 0 {
+                                last[x] = Int32(y); g[row + x] = 0
+                            } else {
+                                let l = Int(last[x])
+                                g[row + x] = l < 0 ? infinity : Float((y - l) * (y - l))
+                            }
                         }
                     }
-                    last = -1
+                    for x in 0..<width { last[x] = -1 }
                     for y in stride(from: height - 1, through: 0, by: -1) {
-                        let i = y * width + x
-                        if m[i] == 0 { last = y } else if last >= 0 {
-                            let d = Float((last - y) * (last - y))
-                            if d < g[i] { g[i] = d }
+                        let row = y * width
+                        for x in 0..<width {
+                            if m[row + x] == 0 {
+                                last[x] = Int32(y)
+                            } else if last[x] >= 0 {
+                                let l = Int(last[x])
+                                let d = Float((l - y) * (l - y))
+                                if d < g[row + x] { g[row + x] = d }
+                            }
                         }
                     }
                 }

@@ -40,10 +40,10 @@ public struct SegmentationSettings: Codable, Sendable, Equatable {
     public var distanceSmoothingSigma: Double = 1
     /// A seed must be the deepest point of the distance map within this many pixels (a square window), and two
     /// seeds closer than this become one nucleus.
-    public var minimumSeedDistance: Double = 6
+    public var minimumSeedDistance: Double = 5
     /// A seed survives only if its distance-map peak rises this many pixels above the saddle joining it to a
     /// taller neighbour (h-maxima): stops ragged outlines from splitting one nucleus into several.
-    public var seedDynamic: Double = 0.5
+    public var seedDynamic: Double = 0.25
     /// Drop nuclei that touch the image edge (their area and intensities are incomplete).
     public var removeBorderObjects = true
     /// Nuclei smaller or larger than these areas (pixels) are dropped: debris and unsplit clumps.

@@ -17,9 +17,11 @@ public struct Segmenter: Sendable {
         let width = image.width, height = image.height, n = width * height
         // NaN or infinite pixels (float TIFFs) would poison the smoothing; treat them as the darkest finite value.
         var pixels = image.pixels
-        let floor = image.statistics.minimum
-        pixels.withUnsafeMutableBufferPointer { p in
-            for i in 0..<p.count where !p[i].isFinite { p[i] = floor }
+        if pixels.contains(where: { !$0.isFinite }) {
+            let floor = image.statistics.minimum
+            pixels.withUnsafeMutableBufferPointer { p in
+                for i in 0..<p.count where !p[i].isFinite { p[i] = floor }
+            }
         }
         let smoothed = GaussianFilter.smooth(pixels, width: width, height: height, sigma: settings.smoothingSigma)
 
@@ -109,29 +111,9 @@ public struct Segmenter: Sendable {
         var intensities = LabelStatistics(labels: [], labelCount: count, width: 0, height: 0, intensities: nil)
         intensities.accumulateIntensities(labels: labels, intensities: pixels)
 
-        // Depth inside each nucleus: distance to the nearest pixel that is not the same nucleus. Pixels touching
-        // another label are excluded from the interior so touching nuclei do not count as each other's centre.
-        var interior = [UInt8](repeating: 0, count: width * height)
-        labels.withUnsafeBufferPointer { l in
-            interior.withUnsafeMutableBufferPointer { m in
-                for y in 0..<height {
-                    for x in 0..<width {
-                        let i = y * width + x
-                        let k = l[i]
-                        guard k != 0 else { continue }
-                        let same = (x == 0 || l[i - 1] == k) && (x == width - 1 || l[i + 1] == k)
-                            && (y == 0 || l[i - width] == k) && (y == height - 1 || l[i + width] == k)
-                        m[i] = same ? 1 : 0
-                    }
-                }
-            }
-        }
-        let depth = DistanceTransform.euclidean(mask: interior, width: width, height: height)
-
         var nuclei: [NucleusFeatures] = []
         nuclei.reserveCapacity(count)
         labels.withUnsafeBufferPointer { l in
-            depth.withUnsafeBufferPointer { d in
                 pixels.withUnsafeBufferPointer { v in
                     for label in 1...count {
                         let old = order[label - 1]
@@ -152,20 +134,25 @@ public struct Segmenter: Sendable {
                         let perimeter = ShapeMeasurement.perimeter(labels: l, width: width, height: height,
                                                                    label: tag, box: box)
                         let hull = ShapeMeasurement.convexHullPixelArea(labels: l, width: width, label: tag, box: box)
-                        // Rim versus centre.
-                        var deepest: Float = 0
-                        for y in box.y..<(box.y + box.height) {
-                            for x in box.x..<(box.x + box.width) where l[y * width + x] == tag {
-                                deepest = max(deepest, d[y * width + x])
-                            }
+                        // Rim versus centre: depth is the distance to the nearest pixel that is not this nucleus
+                        // (background or a touching neighbour), computed in the bounding box plus a margin.
+                        let bw = box.width + 2, bh = box.height + 2
+                        var local = [UInt8](repeating: 0, count: bw * bh)
+                        for y in 0..<box.height {
+                            let source = (box.y + y) * width + box.x
+                            for x in 0..<box.width where l[source + x] == tag { local[(y + 1) * bw + x + 1] = 1 }
                         }
+                        let depth = DistanceTransform.euclidean(mask: local, width: bw, height: bh)
+                        var deepest: Float = 0
+                        for k in 0..<depth.count where local[k] != 0 { deepest = max(deepest, depth[k]) }
                         let cut = deepest * Float(settings.rimFraction)
                         var rimSum = 0.0, rimCount = 0.0, centreSum = 0.0, centreCount = 0.0
-                        for y in box.y..<(box.y + box.height) {
-                            for x in box.x..<(box.x + box.width) where l[y * width + x] == tag {
-                                let i = y * width + x
-                                if d[i] < cut { rimSum += Double(v[i]); rimCount += 1 } else {
-                                    centreSum += Double(v[i]); centreCount += 1
+                        for y in 0..<box.height {
+                            let source = (box.y + y) * width + box.x
+                            for x in 0..<box.width where l[source + x] == tag {
+                                let value = Double(v[source + x])
+                                if depth[(y + 1) * bw + x + 1] < cut { rimSum += value; rimCount += 1 } else {
+                                    centreSum += value; centreCount += 1
                                 }
                             }
                         }
@@ -181,7 +168,6 @@ public struct Segmenter: Sendable {
                             intensity: intensities.intensity(label, label: label), rimToCentreRatio: ratio))
                     }
                 }
-            }
         }
         return nuclei
     }

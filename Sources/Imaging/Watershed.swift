@@ -16,111 +16,120 @@ enum Watershed {
         guard n > 0 else { return labels }
         let neighbours = Neighbourhood(connectivity: connectivity)
         let count = neighbours.dx.count
-        var maxDepth: Float = 0
-        depth.withUnsafeBufferPointer { d in
-            mask.withUnsafeBufferPointer { m in
-                for i in 0..<n where m[i] != 0 { maxDepth = max(maxDepth, d[i]) }
-            }
-        }
-        let levelCount = Int(maxDepth * levelsPerPixel) + 2
-        var head = [Int32](repeating: -1, count: levelCount)
-        var tail = [Int32](repeating: -1, count: levelCount)
-        var next = [Int32](repeating: -1, count: n)
-        // Basin bookkeeping, indexed by seed label (1-based; slot 0 unused).
-        var parent: [Int32] = [0]
-        var peak: [Float] = [0]
-        var peakX: [Float] = [0]
-        var peakY: [Float] = [0]
+        let dxs = neighbours.dx, dys = neighbours.dy
         let minimumDistanceSquared = minimumDistance * minimumDistance
         let window = max(1, Int(minimumDistance.rounded()))
+
+        // Seeds: pixels at least as deep as every foreground pixel in their 8-neighbourhood and in the window.
+        var seeds: [Int32] = []
+        var maxDepth: Float = 0
+        mask.withUnsafeBufferPointer { m in
+            depth.withUnsafeBufferPointer { d in
+                for y in 0..<height {
+                    for x in 0..<width {
+                        let i = y * width + x
+                        guard m[i] != 0 else { continue }
+                        let value = d[i]
+                        if value > maxDepth { maxDepth = value }
+                        var isPeak = true
+                        for k in 0..<count {
+                            let nx = x + dxs[k], ny = y + dys[k]
+                            guard nx >= 0, nx < width, ny >= 0, ny < height else { continue }
+                            let j = ny * width + nx
+                            if m[j] != 0 && d[j] > value { isPeak = false; break }
+                        }
+                        guard isPeak else { continue }
+                        // peak_local_max semantics: also the deepest within the seed window, which removes noise
+                        // maxima on the flanks of one nucleus's ridge.
+                        for wy in max(0, y - window)...min(height - 1, y + window) where isPeak {
+                            let row = wy * width
+                            for wx in max(0, x - window)...min(width - 1, x + window) {
+                                if m[row + wx] != 0 && d[row + wx] > value { isPeak = false; break }
+                            }
+                        }
+                        if isPeak { seeds.append(Int32(i)) }
+                    }
+                }
+            }
+        }
+        let basins = seeds.count + 1  // slot 0 unused: labels are 1-based
+        let parent = UnsafeMutablePointer<Int32>.allocate(capacity: basins)
+        let peak = UnsafeMutablePointer<Float>.allocate(capacity: basins)
+        let peakX = UnsafeMutablePointer<Float>.allocate(capacity: basins)
+        let peakY = UnsafeMutablePointer<Float>.allocate(capacity: basins)
+        let levelCount = Int(maxDepth * levelsPerPixel) + 2
+        let head = UnsafeMutablePointer<Int32>.allocate(capacity: levelCount)
+        let tail = UnsafeMutablePointer<Int32>.allocate(capacity: levelCount)
+        let next = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        defer {
+            parent.deallocate(); peak.deallocate(); peakX.deallocate(); peakY.deallocate()
+            head.deallocate(); tail.deallocate(); next.deallocate()
+        }
+        head.initialize(repeating: -1, count: levelCount)
+        tail.initialize(repeating: -1, count: levelCount)
+        parent[0] = 0
+
+        @inline(__always) func find(_ a: Int32) -> Int32 {
+            var r = a
+            while parent[Int(r)] != r { r = parent[Int(r)] }
+            var c = a
+            while parent[Int(c)] != r { let up = parent[Int(c)]; parent[Int(c)] = r; c = up }
+            return r
+        }
+        @inline(__always) func push(_ i: Int, _ lv: Int) {
+            next[i] = -1
+            if tail[lv] < 0 { head[lv] = Int32(i) } else { next[Int(tail[lv])] = Int32(i) }
+            tail[lv] = Int32(i)
+        }
 
         mask.withUnsafeBufferPointer { m in
             depth.withUnsafeBufferPointer { d in
                 labels.withUnsafeMutableBufferPointer { l in
-                    head.withUnsafeMutableBufferPointer { head in
-                        tail.withUnsafeMutableBufferPointer { tail in
-                            next.withUnsafeMutableBufferPointer { next in
-                                func level(_ i: Int) -> Int { min(levelCount - 1, Int(d[i] * levelsPerPixel)) }
-                                func push(_ i: Int, _ lv: Int) {
-                                    next[i] = -1
-                                    if tail[lv] < 0 { head[lv] = Int32(i) } else { next[Int(tail[lv])] = Int32(i) }
-                                    tail[lv] = Int32(i)
-                                }
-                                func find(_ a: Int32) -> Int32 {
-                                    var r = a
-                                    while parent[Int(r)] != r { r = parent[Int(r)] }
-                                    var c = a
-                                    while parent[Int(c)] != r { let up = parent[Int(c)]; parent[Int(c)] = r; c = up }
-                                    return r
-                                }
-                                // Seeds: every pixel at least as deep as all its foreground neighbours.
-                                for y in 0..<height {
-                                    for x in 0..<width {
-                                        let i = y * width + x
-                                        guard m[i] != 0 else { continue }
-                                        let value = d[i]
-                                        var isPeak = true
-                                        for k in 0..<count {
-                                            let nx = x + neighbours.dx[k], ny = y + neighbours.dy[k]
-                                            guard nx >= 0, nx < width, ny >= 0, ny < height else { continue }
-                                            let j = ny * width + nx
-                                            if m[j] != 0 && d[j] > value { isPeak = false; break }
-                                        }
-                                        guard isPeak else { continue }
-                                        // peak_local_max semantics: also the deepest within the seed window,
-                                        // which removes noise maxima on the flanks of one nucleus's ridge.
-                                        for wy in max(0, y - window)...min(height - 1, y + window) where isPeak {
-                                            let row = wy * width
-                                            for wx in max(0, x - window)...min(width - 1, x + window) {
-                                                if m[row + wx] != 0 && d[row + wx] > value { isPeak = false; break }
-                                            }
-                                        }
-                                        guard isPeak else { continue }
-                                        let id = Int32(parent.count)
-                                        parent.append(id); peak.append(value)
-                                        peakX.append(Float(x)); peakY.append(Float(y))
-                                        l[i] = id
-                                        push(i, level(i))
-                                    }
-                                }
-                                var current = levelCount - 1
-                                while current >= 0 {
-                                    let top = head[current]
-                                    if top < 0 { current -= 1; continue }
-                                    let p = Int(top)
-                                    head[current] = next[p]
-                                    if head[current] < 0 { tail[current] = -1 }
-                                    let px = p % width, py = p / width
-                                    var own = find(l[p])
-                                    for k in 0..<count {
-                                        let nx = px + neighbours.dx[k], ny = py + neighbours.dy[k]
-                                        guard nx >= 0, nx < width, ny >= 0, ny < height else { continue }
-                                        let q = ny * width + nx
-                                        guard m[q] != 0 else { continue }
-                                        if l[q] == 0 {
-                                            l[q] = own
-                                            push(q, min(current, level(q)))
-                                            continue
-                                        }
-                                        let other = find(l[q])
-                                        if other == own { continue }
-                                        let saddle = min(d[p], d[q])
-                                        let a = Int(own), b = Int(other)
-                                        let lower = min(peak[a], peak[b])
-                                        let dx = peakX[a] - peakX[b], dy = peakY[a] - peakY[b]
-                                        if lower - saddle < dynamic || dx * dx + dy * dy < minimumDistanceSquared {
-                                            // The taller peak (then the earlier seed) names the merged basin.
-                                            let keepA = peak[a] > peak[b] || (peak[a] == peak[b] && a < b)
-                                            let (keep, drop) = keepA ? (own, other) : (other, own)
-                                            parent[Int(drop)] = keep
-                                            own = keep
-                                        }
-                                    }
-                                }
-                                for i in 0..<n where l[i] != 0 { l[i] = find(l[i]) }
+                    @inline(__always) func level(_ i: Int) -> Int { min(levelCount - 1, Int(d[i] * levelsPerPixel)) }
+                    for (index, seed) in seeds.enumerated() {
+                        let id = Int32(index + 1), i = Int(seed)
+                        parent[Int(id)] = id
+                        peak[Int(id)] = d[i]
+                        peakX[Int(id)] = Float(i % width)
+                        peakY[Int(id)] = Float(i / width)
+                        l[i] = id
+                        push(i, level(i))
+                    }
+                    var current = levelCount - 1
+                    while current >= 0 {
+                        let top = head[current]
+                        if top < 0 { current -= 1; continue }
+                        let p = Int(top)
+                        head[current] = next[p]
+                        if head[current] < 0 { tail[current] = -1 }
+                        let px = p % width, py = p / width
+                        var own = find(l[p])
+                        for k in 0..<count {
+                            let nx = px + dxs[k], ny = py + dys[k]
+                            guard nx >= 0, nx < width, ny >= 0, ny < height else { continue }
+                            let q = ny * width + nx
+                            guard m[q] != 0 else { continue }
+                            if l[q] == 0 {
+                                l[q] = own
+                                push(q, min(current, level(q)))
+                                continue
+                            }
+                            let other = find(l[q])
+                            if other == own { continue }
+                            let saddle = min(d[p], d[q])
+                            let a = Int(own), b = Int(other)
+                            let lower = min(peak[a], peak[b])
+                            let dx = peakX[a] - peakX[b], dy = peakY[a] - peakY[b]
+                            if lower - saddle < dynamic || dx * dx + dy * dy < minimumDistanceSquared {
+                                // The taller peak (then the earlier seed) names the merged basin.
+                                let keepA = peak[a] > peak[b] || (peak[a] == peak[b] && a < b)
+                                let (keep, drop) = keepA ? (own, other) : (other, own)
+                                parent[Int(drop)] = keep
+                                own = keep
                             }
                         }
                     }
+                    for i in 0..<n where l[i] != 0 { l[i] = find(l[i]) }
                 }
             }
         }

@@ -60,38 +60,62 @@ struct SendablePointer: @unchecked Sendable {
 final class SampleRunner: @unchecked Sendable {
     let plan: InferencePlan
     private let bufA: UnsafeMutablePointer<Float>, bufB: UnsafeMutablePointer<Float>
-    private let col: UnsafeMutablePointer<Float>, raw: UnsafeMutablePointer<Float>, padded: UnsafeMutablePointer<Float>
-    private let sizes: (act: Int, col: Int, raw: Int, pad: Int)
+    private let col: UnsafeMutablePointer<Float>, raw: UnsafeMutablePointer<Float>
+    /// One zero-bordered input copy per padded conv (index by op), so borders never hold another layer's data.
+    private let paddedInputs: [UnsafeMutablePointer<Float>?]
+    private var allocations: [UnsafeMutablePointer<Float>] = []
 
     init(plan: InferencePlan) {
         self.plan = plan
-        var act = plan.inputCount, colSize = 1, rawSize = 1, padSize = 1
+        var act = plan.inputCount, colSize = 1, rawSize = 1
+        var padded: [UnsafeMutablePointer<Float>?] = []
         for op in plan.ops {
             act = max(act, op.outputCount)
-            if case .conv(let c) = op {
-                let g = c.geometry
-                if !c.direct && !g.isPointwise { colSize = max(colSize, g.patchSize * g.outPixels) }
-                rawSize = max(rawSize, g.outChannels * g.outPixels)
-                if c.direct { padSize = max(padSize, (g.height + 2 * g.padding) * (g.width + 2 * g.padding) + 16) }
+            guard case .conv(let c) = op else { padded.append(nil); continue }
+            let g = c.geometry
+            if !g.isPointwise { colSize = max(colSize, g.patchSize * c.gemmColumns) }
+            colSize = max(colSize, c.rawRowStride)  // the pooling epilogue borrows `col` for one row
+            rawSize = max(rawSize, g.outChannels * c.gemmColumns)
+            if c.padded {
+                // The last im2col row reads k − 2 values past the final channel: keep that slack zeroed too.
+                let n = g.inChannels * c.paddedHeight * c.paddedWidth + g.kernel
+                let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
+                p.initialize(repeating: 0, count: n)
+                padded.append(p)
+            } else {
+                padded.append(nil)
             }
         }
-        sizes = (act, colSize, rawSize, padSize)
+        paddedInputs = padded
         bufA = .allocate(capacity: act); bufB = .allocate(capacity: act)
-        col = .allocate(capacity: colSize); raw = .allocate(capacity: rawSize); padded = .allocate(capacity: padSize)
-        padded.initialize(repeating: 0, count: padSize)
+        col = .allocate(capacity: colSize); raw = .allocate(capacity: rawSize)
+        allocations = [bufA, bufB, col, raw] + padded.compactMap { $0 }
     }
 
     deinit {
-        bufA.deallocate(); bufB.deallocate(); col.deallocate(); raw.deallocate(); padded.deallocate()
+        for p in allocations { p.deallocate() }
     }
 
     /// Writes the class probabilities of the sample at `input` to `output`.
     func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
         var src = input
         var dst = bufA
-        for op in plan.ops {
+        var inputIsPadded = false
+        for (index, op) in plan.ops.enumerated() {
             switch op {
-            case .conv(let c): runConv(c, src, dst)
+            case .conv(let c):
+                // When the next step is a padded conv, write straight into the interior of its padded input.
+                var layout = c.globalAverage ? OutputLayout(base: dst, rowStride: 1, planeStride: 1)
+                    : OutputLayout(base: dst, rowStride: c.outWidth, planeStride: c.outHeight * c.outWidth)
+                var writesNextInput = false
+                if !c.globalAverage, index + 1 < plan.ops.count, case .conv(let next) = plan.ops[index + 1],
+                   let target = paddedInputs[index + 1] {
+                    let p = next.geometry.padding, wp = next.paddedWidth
+                    layout = OutputLayout(base: target + p * wp + p, rowStride: wp, planeStride: next.paddedHeight * wp)
+                    writesNextInput = true
+                }
+                runConv(c, src, layout, paddedInput: paddedInputs[index], inputIsPadded: inputIsPadded)
+                inputIsPadded = writesNextInput
             case .affine(let scale, let shift, let sp):
                 for ch in 0..<scale.count {
                     let a = scale[ch], b = shift[ch], o = ch * sp
@@ -103,12 +127,7 @@ final class SampleRunner: @unchecked Sendable {
                 pool(src, dst, channels: c, height: h, width: w, kernel: k, stride: s, isMax: isMax)
             case .globalAvgPool(let c, let sp):
                 let inv = 1 / Float(sp)
-                for ch in 0..<c {
-                    var sum: Float = 0
-                    let p = src + ch * sp
-                    for i in 0..<sp { sum += p[i] }
-                    dst[ch] = sum * inv
-                }
+                for ch in 0..<c { dst[ch] = sum(src + ch * sp, sp) * inv }
             case .dense(let w, let b, let inF, let outF, let relu):
                 w.withUnsafeBufferPointer { wp in
                     for o in 0..<outF {
@@ -130,91 +149,101 @@ final class SampleRunner: @unchecked Sendable {
         softmaxInPlace(output, plan.classes)
     }
 
-    private func runConv(_ c: ConvOp, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>) {
+    /// Where a conv writes its output: channel planes of `rowStride`-wide rows.
+    struct OutputLayout {
+        let base: UnsafeMutablePointer<Float>
+        let rowStride: Int
+        let planeStride: Int
+    }
+
+    private func runConv(_ c: ConvOp, _ src: UnsafePointer<Float>, _ out: OutputLayout,
+                         paddedInput: UnsafeMutablePointer<Float>?, inputIsPadded: Bool) {
         let g = c.geometry
-        let target = c.pool == nil ? dst : raw
-        if c.direct {
-            directConv(c, src, target)
-        } else {
-            let b: UnsafePointer<Float>
-            if g.isPointwise { b = src } else { im2col(g, src, col); b = UnsafePointer(col) }
-            c.weight.withUnsafeBufferPointer { wp in
-                sgemm(m: g.outChannels, n: g.outPixels, k: g.patchSize, a: wp.baseAddress!, lda: g.patchSize,
-                      b: b, ldb: g.outPixels, c: target, ldc: g.outPixels)
+        let columns = c.gemmColumns
+        let b: UnsafePointer<Float>
+        if let padded = paddedInput {
+            let hp = c.paddedHeight, wp = c.paddedWidth, p = g.padding, k = g.kernel
+            if !inputIsPadded {
+                for ch in 0..<g.inChannels {
+                    let plane = padded + ch * hp * wp + p * wp + p, from = src + ch * g.height * g.width
+                    for y in 0..<g.height { (plane + y * wp).update(from: from + y * g.width, count: g.width) }
+                }
             }
+            var row = col
+            for ch in 0..<g.inChannels {
+                for ky in 0..<k {
+                    for kx in 0..<k {
+                        row.update(from: padded + ch * hp * wp + ky * wp + kx, count: columns)
+                        row += columns
+                    }
+                }
+            }
+            b = UnsafePointer(col)
+        } else if g.isPointwise {
+            b = src
+        } else {
+            im2col(g, src, col)
+            b = UnsafePointer(col)
         }
+        c.weight.withUnsafeBufferPointer { wp in
+            sgemm(m: g.outChannels, n: columns, k: g.patchSize, a: wp.baseAddress!, lda: g.patchSize,
+                  b: b, ldb: columns, c: raw, ldc: columns)
+        }
+        let stride = c.rawRowStride, h = g.outHeight, w = g.outWidth
         c.bias.withUnsafeBufferPointer { bp in
-            if let (k, s) = c.pool {
-                let ho = c.outHeight, wo = c.outWidth, h = g.outHeight, w = g.outWidth
-                for o in 0..<g.outChannels {
-                    let plane = raw + o * h * w, out = dst + o * ho * wo
-                    let bias = bp[o]
+            for o in 0..<g.outChannels {
+                let plane = raw + o * columns
+                let bias = bp[o], floor: Float = c.relu ? 0 : -.infinity
+                let dst = out.base + o * out.planeStride
+                if c.globalAverage {
+                    out.base[o * out.planeStride] = meanAfterEpilogue(c, plane, rowStride: stride, bias: bias, floor: floor)
+                } else if let (k, s) = c.pool {
+                    let ho = c.outHeight, wo = c.outWidth
                     if k == 2 && s == 2 {
+                        // Vertical max over contiguous rows vectorises; then pairs along the row.
+                        let vertical = col
                         for oy in 0..<ho {
-                            let r0 = plane + 2 * oy * w, r1 = r0 + w, orow = out + oy * wo
-                            for ox in 0..<wo {
-                                let m = max(max(r0[2 * ox], r0[2 * ox + 1]), max(r1[2 * ox], r1[2 * ox + 1])) + bias
-                                orow[ox] = c.relu ? max(m, 0) : m
-                            }
+                            let r0 = plane + 2 * oy * stride, r1 = r0 + stride, orow = dst + oy * out.rowStride
+                            for x in 0..<(2 * wo) { vertical[x] = fastMax(r0[x], r1[x]) }
+                            for ox in 0..<wo { orow[ox] = fastMax(fastMax(vertical[2 * ox], vertical[2 * ox + 1]) + bias, floor) }
                         }
                     } else {
                         for oy in 0..<ho {
                             for ox in 0..<wo {
                                 var m = -Float.infinity
-                                for ky in 0..<k { for kx in 0..<k { m = max(m, plane[(oy * s + ky) * w + ox * s + kx]) } }
-                                m += bias
-                                out[oy * wo + ox] = c.relu ? max(m, 0) : m
+                                for ky in 0..<k { for kx in 0..<k { m = fastMax(m, plane[(oy * s + ky) * stride + ox * s + kx]) } }
+                                dst[oy * out.rowStride + ox] = fastMax(m + bias, floor)
                             }
                         }
                     }
-                }
-            } else {
-                let n = g.outPixels
-                for o in 0..<g.outChannels {
-                    let row = dst + o * n, bias = bp[o]
-                    if c.relu { for i in 0..<n { row[i] = max(row[i] + bias, 0) } } else { for i in 0..<n { row[i] += bias } }
+                } else {
+                    for y in 0..<h {
+                        let r = plane + y * stride, orow = dst + y * out.rowStride
+                        for x in 0..<w { orow[x] = fastMax(r[x] + bias, floor) }
+                    }
                 }
             }
         }
     }
 
-    /// One input channel, stride 1: pad once, then accumulate the k² taps 16 output pixels at a time in registers.
-    private func directConv(_ c: ConvOp, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>) {
-        let g = c.geometry, k = g.kernel, p = g.padding
-        let wp = g.width + 2 * p, ho = g.outHeight, wo = g.outWidth
-        for y in 0..<g.height {
-            (padded + (y + p) * wp + p).update(from: src + y * g.width, count: g.width)
-        }
-        let taps = k * k
-        c.weight.withUnsafeBufferPointer { wbuf in
-            let weights = wbuf.baseAddress!
-            for o in 0..<g.outChannels {
-                let wo0 = weights + o * taps
-                let plane = dst + o * ho * wo
-                for y in 0..<ho {
-                    let orow = plane + y * wo
-                    var x = 0
-                    while x + 16 <= wo {
-                        var acc = SIMD16<Float>(repeating: 0)
-                        for ky in 0..<k {
-                            let r = UnsafeRawPointer(padded + (y + ky) * wp + x)
-                            for kx in 0..<k {
-                                let v = r.loadUnaligned(fromByteOffset: kx * 4, as: SIMD16<Float>.self)
-                                acc += wo0[ky * k + kx] * v
-                            }
-                        }
-                        UnsafeMutableRawPointer(orow + x).storeBytes(of: acc, as: SIMD16<Float>.self)
-                        x += 16
-                    }
-                    while x < wo {
-                        var acc: Float = 0
-                        for ky in 0..<k { for kx in 0..<k { acc += wo0[ky * k + kx] * padded[(y + ky) * wp + x + kx] } }
-                        orow[x] = acc
-                        x += 1
-                    }
-                }
+    /// Mean over the valid output pixels of max(raw + bias, floor), for a conv fused with global average pooling.
+    private func meanAfterEpilogue(_ c: ConvOp, _ plane: UnsafePointer<Float>, rowStride: Int, bias: Float,
+                                   floor: Float) -> Float {
+        let h = c.geometry.outHeight, w = c.geometry.outWidth
+        var total: Float = 0
+        for y in 0..<h {
+            let r = plane + y * rowStride
+            var acc = SIMD8<Float>(repeating: 0)
+            var x = 0
+            while x + 8 <= w {
+                let v = UnsafeRawPointer(r + x).loadUnaligned(as: SIMD8<Float>.self) + bias
+                acc += v.replacing(with: floor, where: v .< floor)
+                x += 8
             }
+            total += acc.sum()
+            while x < w { total += fastMax(r[x] + bias, floor); x += 1 }
         }
+        return total / Float(h * w)
     }
 
     private func pool(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, channels: Int, height h: Int,
@@ -234,4 +263,20 @@ final class SampleRunner: @unchecked Sendable {
             }
         }
     }
+}
+
+/// `a > b ? a : b`: compiles to a single maxps, unlike `Swift.max`, whose NaN handling costs four instructions.
+/// Activations are finite, so the NaN rule does not matter here.
+@inline(__always)
+func fastMax(_ a: Float, _ b: Float) -> Float { a > b ? a : b }
+
+/// Sum with eight independent partial sums, so the loop vectorises instead of waiting on one accumulator.
+@inline(__always)
+func sum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc = SIMD8<Float>(repeating: 0)
+    var i = 0
+    while i + 8 <= n { acc += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self); i += 8 }
+    var total = acc.sum()
+    while i < n { total += p[i]; i += 1 }
+    return total
 }

@@ -47,7 +47,8 @@ public enum AssayQuality {
         guard let mp = Descriptive.mean(positive), let mn = Descriptive.mean(negative),
               let sp = Descriptive.standardDeviation(positive), let sn = Descriptive.standardDeviation(negative) else { return nil }
         let spread = (sp * sp + sn * sn).squareRoot()
-        guard spread > 0 else { return nil }
+        // Controls without spread (rounding noise at most) make β infinite, which says nothing useful.
+        guard spread > 1e-9 * max(abs(mp - mn), 1e-300) else { return nil }
         return (mp - mn) / spread
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Renders the report as CSV, one file per level, with the same columns and number formats as the terminal
 /// table. A value that cannot be computed is an empty cell.
 public enum CSVRenderer {
@@ -26,5 +28,3 @@ public enum CSVRenderer {
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
-
-import Foundation

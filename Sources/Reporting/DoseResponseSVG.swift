@@ -65,11 +65,14 @@ enum DoseResponseSVG {
                 let middle = (fit.top + fit.bottom) / 2
                 svg += "<line x1=\"\(n(x))\" y1=\"\(n(top))\" x2=\"\(n(x))\" y2=\"\(n(top + plotHeight))\" stroke=\"#d62728\" stroke-dasharray=\"5 4\"/>"
                 svg += "<circle cx=\"\(n(x))\" cy=\"\(n(py(middle)))\" r=\"4\" fill=\"#fff\" stroke=\"#d62728\" stroke-width=\"2\"/>"
-                let anchor = x > left + plotWidth * 0.6 ? "end" : "start"
+                let anchor = x > left + plotWidth * 0.5 ? "end" : "start"
                 let dx = anchor == "end" ? -6.0 : 6.0
-                let interval = (fit.ic50Lower != nil && fit.ic50Upper != nil)
-                    ? " (95% CI \(ReportFormat.concentration(fit.ic50Lower) ?? "")–\(ReportFormat.concentration(fit.ic50Upper) ?? ""))" : ""
-                svg += "<text x=\"\(n(x + dx))\" y=\"\(n(top + 14))\" text-anchor=\"\(anchor)\" fill=\"#d62728\">IC50 = \(ReportFormat.concentration(fit.ic50) ?? "")\(unit)\(interval)</text>\n"
+                let plainUnit = series.unit.map { " " + HTMLText.escape($0) } ?? ""
+                svg += "<text x=\"\(n(x + dx))\" y=\"\(n(top + 14))\" text-anchor=\"\(anchor)\" fill=\"#d62728\">IC50 = \(ReportFormat.concentration(fit.ic50) ?? "")\(plainUnit)</text>"
+                if let low = ReportFormat.concentration(fit.ic50Lower), let high = ReportFormat.concentration(fit.ic50Upper) {
+                    svg += "<text x=\"\(n(x + dx))\" y=\"\(n(top + 28))\" text-anchor=\"\(anchor)\" fill=\"#d62728\">95% CI \(low)–\(high)</text>"
+                }
+                svg += "\n"
             }
         } else if let failure = series.failure {
             svg += "<text x=\"\(n(left + plotWidth / 2))\" y=\"\(n(top + 16))\" text-anchor=\"middle\" fill=\"#a00\">\(HTMLText.escape(failure))</text>\n"

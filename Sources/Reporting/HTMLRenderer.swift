@@ -24,13 +24,13 @@ public enum HTMLRenderer {
         let s = report.summary
         let statusClass = s.complete ? "complete" : "running"
         html += "<p class=\"status \(statusClass)\">\(HTMLText.escape(s.status.prefix(1).uppercased() + s.status.dropFirst()))</p>\n"
-        html += "<section><h2>Summary</h2><table class=\"summary\">"
+        html += "<section id=\"summary\"><h2>Summary</h2><table class=\"summary\">"
         for (label, value) in ReportColumns.summary(report) where label != "campaign" && label != "status" {
             html += "<tr><th>\(HTMLText.escape(label.replacingOccurrences(of: "_", with: " ")))</th><td>\(HTMLText.escape(value))</td></tr>"
         }
         html += "</table></section>\n"
 
-        html += "<section><h2>Plate quality</h2>\n"
+        html += "<section id=\"qc\"><h2>Plate quality</h2>\n"
         html += "<p class=\"note\">Z′ = 1 − 3(σ<sub>p</sub> + σ<sub>n</sub>)/|μ<sub>p</sub> − μ<sub>n</sub>| on well infection rates of the controls. "
         html += "Reading: <span class=\"excellent\">&gt; 0.5 excellent</span>, <span class=\"marginal\">0–0.5 marginal</span>, "
         html += "<span class=\"unusable\">&lt; 0 unusable</span>. Robust Z′ uses medians and 1.4826·MAD.</p>\n"
@@ -39,7 +39,7 @@ public enum HTMLRenderer {
         }
         html += "</section>\n"
 
-        html += "<section><h2>Plate heatmaps</h2>\n"
+        html += "<section id=\"heatmaps\"><h2>Plate heatmaps</h2>\n"
         let wellsByPlate = Dictionary(grouping: report.wells, by: \.plate)
         for (index, plate) in report.plates.enumerated() {
             html += "<figure><figcaption>Plate \(HTMLText.escape(plate.plate))"
@@ -52,7 +52,7 @@ public enum HTMLRenderer {
         html += "</section>\n"
 
         if !report.doseResponses.isEmpty {
-            html += "<section><h2>Dose response</h2>\n<div class=\"plots\">\n"
+            html += "<section id=\"dose-response\"><h2>Dose response</h2>\n<div class=\"plots\">\n"
             for series in report.doseResponses {
                 html += "<figure>" + DoseResponseSVG.render(series) + "</figure>\n"
             }
@@ -61,7 +61,7 @@ public enum HTMLRenderer {
             html += "</section>\n"
         }
 
-        html += "<section><h2>Conditions</h2>\n"
+        html += "<section id=\"conditions\"><h2>Conditions</h2>\n"
         html += "<p class=\"note\">Replicate wells per treatment, concentration and virus: mean and SD of well infection rates (%), "
         html += "and of percent of positive control, 100·(x − neg)/(pos − neg) against each well's own plate controls.</p>\n"
         html += table(report.conditions, ReportColumns.conditions) { _, _ in nil }

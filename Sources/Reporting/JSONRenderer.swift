@@ -4,7 +4,7 @@ import Foundation
 ///
 /// The JSON is the `CampaignReport` model itself, encoded with sorted keys, ISO 8601 dates and wells as `A01`
 /// strings, so the same report always gives the same bytes. Values that cannot be computed (a Z' without
-/// controls, a rate of a well with no nuclei) are absent rather than NaN or null. Rates are fractions (0…1),
+/// controls, a rate of a well with no nuclei) are `null` (never NaN), and every key is always present. Rates are fractions (0…1),
 /// unlike the percentages of the table and CSV.
 public enum JSONRenderer {
     public static func render(_ report: CampaignReport) throws -> Data {

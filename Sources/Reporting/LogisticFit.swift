@@ -23,10 +23,10 @@ public struct LogisticParameters: Sendable, Hashable, Codable {
     public var ic50: Double
     /// 95 % (or the requested) confidence interval of IC50, from the covariance of log10(IC50) and the t
     /// distribution with n − 4 degrees of freedom; nil with exactly four points (no degrees of freedom left).
-    public var ic50Lower: Double?
-    public var ic50Upper: Double?
+    @NullCoded public var ic50Lower: Double? = nil
+    @NullCoded public var ic50Upper: Double? = nil
     /// Standard error of log10(IC50).
-    public var logIC50StandardError: Double?
+    @NullCoded public var logIC50StandardError: Double? = nil
     /// Hill slope; positive for a response that falls with concentration (an inhibitor).
     public var hill: Double
     public var rSquared: Double

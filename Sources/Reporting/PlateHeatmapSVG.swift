@@ -67,7 +67,7 @@ enum PlateHeatmapSVG {
             svg += "<line x1=\"\(HTMLText.number(x))\" y1=\"\(Int(legendTop + 10))\" x2=\"\(HTMLText.number(x))\" y2=\"\(Int(legendTop + 14))\" stroke=\"#333\"/>"
             svg += "<text x=\"\(HTMLText.number(x))\" y=\"\(Int(legendTop + 25))\" text-anchor=\"middle\">\(k * 25)%</text>"
         }
-        let keyX = left + legendWidth + 18
+        let keyX = left + legendWidth + 34
         svg += "<text x=\"\(Int(keyX))\" y=\"\(Int(legendTop + 9))\">infected nuclei</text>"
         svg += "<rect x=\"\(Int(keyX))\" y=\"\(Int(legendTop + 17))\" width=\"10\" height=\"10\" fill=\"none\" stroke=\"#d62728\" stroke-width=\"2\"/>"
         svg += "<text x=\"\(Int(keyX + 14))\" y=\"\(Int(legendTop + 26))\">positive</text>"

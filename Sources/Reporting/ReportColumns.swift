@@ -22,9 +22,15 @@ public struct ReportColumn<Row>: Sendable {
 /// Number formats of the report. Rates are shown as percentages with two decimals, Z'-type scores with three,
 /// concentrations and IC50 with four significant digits.
 public enum ReportFormat {
-    public static func percent(_ fraction: Double?) -> String? { fraction.map { String(format: "%.2f", 100 * $0) } }
-    public static func percentValue(_ value: Double?) -> String? { value.map { String(format: "%.2f", $0) } }
-    public static func score(_ value: Double?) -> String? { value.map { String(format: "%.3f", $0) } }
+    public static func percent(_ fraction: Double?) -> String? { fraction.map { fixed(100 * $0, 2) } }
+    public static func percentValue(_ value: Double?) -> String? { value.map { fixed($0, 2) } }
+    public static func score(_ value: Double?) -> String? { value.map { fixed($0, 3) } }
+
+    /// Fixed decimals without the "-0.00" that rounding a tiny negative number gives.
+    static func fixed(_ value: Double, _ decimals: Int) -> String {
+        let text = String(format: "%.\(decimals)f", value)
+        return text.hasPrefix("-") && text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) ? String(text.dropFirst()) : text
+    }
     public static func concentration(_ value: Double?) -> String? { value.map { String(format: "%.4g", $0) } }
     public static func integer(_ value: Int?) -> String? { value.map(String.init) }
 }

@@ -1,6 +1,7 @@
 /// The JSON report's schema.
 ///
-/// Shape (see `schema` for types; `?` marks keys absent when the value cannot be computed):
+/// Shape (see `schema` for types). Every key is always present; `?` marks values that are `null`
+/// when they cannot be computed:
 ///
 ///     {
 ///       "schemaVersion": 1,
@@ -37,155 +38,631 @@ public enum ReportJSONSchema {
       "$id": "urn:viroscope:campaign-report:1",
       "title": "Viroscope campaign report",
       "type": "object",
-      "required": ["schemaVersion", "campaign", "summary", "plates", "conditions", "doseResponses", "wells"],
+      "required": [
+        "schemaVersion",
+        "campaign",
+        "summary",
+        "plates",
+        "conditions",
+        "doseResponses",
+        "wells"
+      ],
       "properties": {
-        "schemaVersion": { "const": 1 },
+        "schemaVersion": {
+          "const": 1
+        },
         "campaign": {
           "type": "object",
-          "required": ["name", "plateFormat", "generatedAt"],
+          "required": [
+            "name",
+            "plateFormat",
+            "model",
+            "state",
+            "generatedAt"
+          ],
           "properties": {
-            "name": { "type": "string" },
-            "plateFormat": { "enum": [96, 384, 1536] },
-            "model": { "type": "string" },
-            "state": { "type": "string" },
-            "generatedAt": { "type": "string", "format": "date-time" }
-          }
+            "name": {
+              "type": "string"
+            },
+            "plateFormat": {
+              "enum": [
+                96,
+                384,
+                1536
+              ]
+            },
+            "model": {
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "state": {
+              "type": [
+                "string",
+                "null"
+              ]
+            },
+            "generatedAt": {
+              "type": "string",
+              "format": "date-time"
+            }
+          },
+          "additionalProperties": false
         },
         "summary": {
           "type": "object",
-          "required": ["plates", "wells", "imageSets", "imageSetsDone", "imageSetErrors", "nuclei", "infected", "complete", "status"],
+          "required": [
+            "plates",
+            "wells",
+            "imageSets",
+            "imageSetsDone",
+            "imageSetErrors",
+            "nuclei",
+            "infected",
+            "infectionRate",
+            "infectionRateLower",
+            "infectionRateUpper",
+            "complete",
+            "status"
+          ],
           "properties": {
-            "plates": { "type": "integer", "minimum": 0 },
-            "wells": { "type": "integer", "minimum": 0 },
-            "imageSets": { "type": "integer", "minimum": 0 },
-            "imageSetsDone": { "type": "integer", "minimum": 0 },
-            "imageSetErrors": { "type": "integer", "minimum": 0 },
-            "nuclei": { "type": "integer", "minimum": 0 },
-            "infected": { "type": "integer", "minimum": 0 },
-            "infectionRate": { "$ref": "#/$defs/fraction" },
-            "infectionRateLower": { "$ref": "#/$defs/fraction" },
-            "infectionRateUpper": { "$ref": "#/$defs/fraction" },
-            "complete": { "type": "boolean" },
-            "status": { "type": "string" }
-          }
+            "plates": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "wells": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "imageSets": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "imageSetsDone": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "imageSetErrors": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "nuclei": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "infected": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "infectionRate": {
+              "oneOf": [
+                {
+                  "$ref": "#/$defs/fraction"
+                },
+                {
+                  "type": "null"
+                }
+              ]
+            },
+            "infectionRateLower": {
+              "oneOf": [
+                {
+                  "$ref": "#/$defs/fraction"
+                },
+                {
+                  "type": "null"
+                }
+              ]
+            },
+            "infectionRateUpper": {
+              "oneOf": [
+                {
+                  "$ref": "#/$defs/fraction"
+                },
+                {
+                  "type": "null"
+                }
+              ]
+            },
+            "complete": {
+              "type": "boolean"
+            },
+            "status": {
+              "type": "string"
+            }
+          },
+          "additionalProperties": false
         },
         "plates": {
           "type": "array",
           "items": {
             "type": "object",
-            "required": ["plate", "wells", "nuclei", "positiveControls", "negativeControls"],
+            "required": [
+              "plate",
+              "wells",
+              "nuclei",
+              "infectionRate",
+              "positiveControls",
+              "negativeControls",
+              "positiveMean",
+              "positiveSD",
+              "negativeMean",
+              "negativeSD",
+              "zPrime",
+              "robustZPrime",
+              "ssmd",
+              "reading"
+            ],
             "properties": {
-              "plate": { "type": "string" },
-              "wells": { "type": "integer" },
-              "nuclei": { "type": "integer" },
-              "infectionRate": { "$ref": "#/$defs/fraction" },
-              "positiveControls": { "type": "integer" },
-              "negativeControls": { "type": "integer" },
-              "positiveMean": { "$ref": "#/$defs/fraction" },
-              "positiveSD": { "type": "number", "minimum": 0 },
-              "negativeMean": { "$ref": "#/$defs/fraction" },
-              "negativeSD": { "type": "number", "minimum": 0 },
-              "zPrime": { "type": "number" },
-              "robustZPrime": { "type": "number" },
-              "ssmd": { "type": "number" },
-              "reading": { "enum": ["excellent", "marginal", "unusable"] }
-            }
+              "plate": {
+                "type": "string"
+              },
+              "wells": {
+                "type": "integer"
+              },
+              "nuclei": {
+                "type": "integer"
+              },
+              "infectionRate": {
+                "oneOf": [
+                  {
+                    "$ref": "#/$defs/fraction"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "positiveControls": {
+                "type": "integer"
+              },
+              "negativeControls": {
+                "type": "integer"
+              },
+              "positiveMean": {
+                "oneOf": [
+                  {
+                    "$ref": "#/$defs/fraction"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "positiveSD": {
+                "type": [
+                  "number",
+                  "null"
+                ],
+                "minimum": 0
+              },
+              "negativeMean": {
+                "oneOf": [
+                  {
+                    "$ref": "#/$defs/fraction"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "negativeSD": {
+                "type": [
+                  "number",
+                  "null"
+                ],
+                "minimum": 0
+              },
+              "zPrime": {
+                "type": [
+                  "number",
+                  "null"
+                ]
+              },
+              "robustZPrime": {
+                "type": [
+                  "number",
+                  "null"
+                ]
+              },
+              "ssmd": {
+                "type": [
+                  "number",
+                  "null"
+                ]
+              },
+              "reading": {
+                "enum": [
+                  "excellent",
+                  "marginal",
+                  "unusable",
+                  null
+                ]
+              }
+            },
+            "additionalProperties": false
           }
         },
         "conditions": {
           "type": "array",
           "items": {
             "type": "object",
-            "required": ["replicates", "nuclei"],
+            "required": [
+              "treatment",
+              "concentration",
+              "unit",
+              "virus",
+              "control",
+              "replicates",
+              "nuclei",
+              "meanInfectionRate",
+              "sdInfectionRate",
+              "meanPercentOfPositive",
+              "sdPercentOfPositive"
+            ],
             "properties": {
-              "treatment": { "type": "string" },
-              "concentration": { "type": "number" },
-              "unit": { "type": "string" },
-              "virus": { "type": "string" },
-              "control": { "$ref": "#/$defs/control" },
-              "replicates": { "type": "integer" },
-              "nuclei": { "type": "integer" },
-              "meanInfectionRate": { "$ref": "#/$defs/fraction" },
-              "sdInfectionRate": { "type": "number", "minimum": 0 },
-              "meanPercentOfPositive": { "type": "number" },
-              "sdPercentOfPositive": { "type": "number", "minimum": 0 }
-            }
+              "treatment": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "concentration": {
+                "type": [
+                  "number",
+                  "null"
+                ]
+              },
+              "unit": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "virus": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "control": {
+                "oneOf": [
+                  {
+                    "$ref": "#/$defs/control"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "replicates": {
+                "type": "integer"
+              },
+              "nuclei": {
+                "type": "integer"
+              },
+              "meanInfectionRate": {
+                "oneOf": [
+                  {
+                    "$ref": "#/$defs/fraction"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "sdInfectionRate": {
+                "type": [
+                  "number",
+                  "null"
+                ],
+                "minimum": 0
+              },
+              "meanPercentOfPositive": {
+                "type": [
+                  "number",
+                  "null"
+                ]
+              },
+              "sdPercentOfPositive": {
+                "type": [
+                  "number",
+                  "null"
+                ],
+                "minimum": 0
+              }
+            },
+            "additionalProperties": false
           }
         },
         "doseResponses": {
           "type": "array",
           "items": {
             "type": "object",
-            "required": ["treatment", "response", "concentrations", "points"],
+            "required": [
+              "treatment",
+              "virus",
+              "unit",
+              "response",
+              "concentrations",
+              "points",
+              "fit",
+              "failure"
+            ],
             "properties": {
-              "treatment": { "type": "string" },
-              "virus": { "type": "string" },
-              "unit": { "type": "string" },
-              "response": { "enum": ["percentOfPositive", "infectionRatePercent"] },
-              "concentrations": { "type": "integer", "minimum": 4 },
+              "treatment": {
+                "type": "string"
+              },
+              "virus": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "unit": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "response": {
+                "enum": [
+                  "percentOfPositive",
+                  "infectionRatePercent"
+                ]
+              },
+              "concentrations": {
+                "type": "integer",
+                "minimum": 4
+              },
               "points": {
                 "type": "array",
                 "items": {
                   "type": "object",
-                  "required": ["concentration", "replicates", "mean"],
+                  "required": [
+                    "concentration",
+                    "replicates",
+                    "mean",
+                    "sd"
+                  ],
                   "properties": {
-                    "concentration": { "type": "number", "exclusiveMinimum": 0 },
-                    "replicates": { "type": "integer" },
-                    "mean": { "type": "number" },
-                    "sd": { "type": "number", "minimum": 0 }
-                  }
+                    "concentration": {
+                      "type": "number",
+                      "exclusiveMinimum": 0
+                    },
+                    "replicates": {
+                      "type": "integer"
+                    },
+                    "mean": {
+                      "type": "number"
+                    },
+                    "sd": {
+                      "type": [
+                        "number",
+                        "null"
+                      ],
+                      "minimum": 0
+                    }
+                  },
+                  "additionalProperties": false
                 }
               },
               "fit": {
-                "type": "object",
-                "required": ["top", "bottom", "ic50", "hill", "rSquared", "points"],
+                "type": [
+                  "object",
+                  "null"
+                ],
+                "required": [
+                  "top",
+                  "bottom",
+                  "ic50",
+                  "ic50Lower",
+                  "ic50Upper",
+                  "logIC50StandardError",
+                  "hill",
+                  "rSquared",
+                  "points"
+                ],
                 "properties": {
-                  "top": { "type": "number" },
-                  "bottom": { "type": "number" },
-                  "ic50": { "type": "number", "exclusiveMinimum": 0 },
-                  "ic50Lower": { "type": "number", "exclusiveMinimum": 0 },
-                  "ic50Upper": { "type": "number", "exclusiveMinimum": 0 },
-                  "logIC50StandardError": { "type": "number", "minimum": 0 },
-                  "hill": { "type": "number" },
-                  "rSquared": { "type": "number" },
-                  "points": { "type": "integer" }
-                }
+                  "top": {
+                    "type": "number"
+                  },
+                  "bottom": {
+                    "type": "number"
+                  },
+                  "ic50": {
+                    "type": "number",
+                    "exclusiveMinimum": 0
+                  },
+                  "ic50Lower": {
+                    "type": [
+                      "number",
+                      "null"
+                    ],
+                    "exclusiveMinimum": 0
+                  },
+                  "ic50Upper": {
+                    "type": [
+                      "number",
+                      "null"
+                    ],
+                    "exclusiveMinimum": 0
+                  },
+                  "logIC50StandardError": {
+                    "type": [
+                      "number",
+                      "null"
+                    ],
+                    "minimum": 0
+                  },
+                  "hill": {
+                    "type": "number"
+                  },
+                  "rSquared": {
+                    "type": "number"
+                  },
+                  "points": {
+                    "type": "integer"
+                  }
+                },
+                "additionalProperties": false
               },
-              "failure": { "type": "string" }
-            }
+              "failure": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              }
+            },
+            "additionalProperties": false
           }
         },
         "wells": {
           "type": "array",
           "items": {
             "type": "object",
-            "required": ["plate", "well", "imageSets", "imageSetsDone", "errors", "nuclei", "infected"],
+            "required": [
+              "plate",
+              "well",
+              "treatment",
+              "concentration",
+              "unit",
+              "virus",
+              "control",
+              "imageSets",
+              "imageSetsDone",
+              "errors",
+              "nuclei",
+              "infected",
+              "infectionRate",
+              "infectionRateLower",
+              "infectionRateUpper",
+              "reporterPositiveRate",
+              "percentOfPositive"
+            ],
             "properties": {
-              "plate": { "type": "string" },
-              "well": { "type": "string", "pattern": "^[A-Z]{1,2}[0-9]{2}$" },
-              "treatment": { "type": "string" },
-              "concentration": { "type": "number" },
-              "unit": { "type": "string" },
-              "virus": { "type": "string" },
-              "control": { "$ref": "#/$defs/control" },
-              "imageSets": { "type": "integer" },
-              "imageSetsDone": { "type": "integer" },
-              "errors": { "type": "integer" },
-              "nuclei": { "type": "integer" },
-              "infected": { "type": "integer" },
-              "infectionRate": { "$ref": "#/$defs/fraction" },
-              "infectionRateLower": { "$ref": "#/$defs/fraction" },
-              "infectionRateUpper": { "$ref": "#/$defs/fraction" },
-              "reporterPositiveRate": { "$ref": "#/$defs/fraction" },
-              "percentOfPositive": { "type": "number" }
-            }
+              "plate": {
+                "type": "string"
+              },
+              "well": {
+                "type": "string",
+                "pattern": "^[A-Z]{1,2}[0-9]{2}$"
+              },
+              "treatment": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "concentration": {
+                "type": [
+                  "number",
+                  "null"
+                ]
+              },
+              "unit": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "virus": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "control": {
+                "oneOf": [
+                  {
+                    "$ref": "#/$defs/control"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "imageSets": {
+                "type": "integer"
+              },
+              "imageSetsDone": {
+                "type": "integer"
+              },
+              "errors": {
+                "type": "integer"
+              },
+              "nuclei": {
+                "type": "integer"
+              },
+              "infected": {
+                "type": "integer"
+              },
+              "infectionRate": {
+                "oneOf": [
+                  {
+                    "$ref": "#/$defs/fraction"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "infectionRateLower": {
+                "oneOf": [
+                  {
+                    "$ref": "#/$defs/fraction"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "infectionRateUpper": {
+                "oneOf": [
+                  {
+                    "$ref": "#/$defs/fraction"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "reporterPositiveRate": {
+                "oneOf": [
+                  {
+                    "$ref": "#/$defs/fraction"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "percentOfPositive": {
+                "type": [
+                  "number",
+                  "null"
+                ]
+              }
+            },
+            "additionalProperties": false
           }
         }
       },
       "$defs": {
-        "fraction": { "type": "number", "minimum": 0, "maximum": 1 },
-        "control": { "enum": ["positive", "negative"] }
-      }
+        "fraction": {
+          "type": "number",
+          "minimum": 0,
+          "maximum": 1
+        },
+        "control": {
+          "enum": [
+            "positive",
+            "negative"
+          ]
+        }
+      },
+      "additionalProperties": false
     }
     """#
 }

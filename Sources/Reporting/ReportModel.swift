@@ -6,9 +6,10 @@ public struct CampaignInfo: Sendable, Hashable, Codable {
     public var name: String
     public var plateFormat: PlateFormat
     /// The model the campaign pins (name or sha256), shown so a report can be reproduced.
-    public var model: String?
-    /// The campaign's state as the database records it (`running`, `complete`, …), if known.
-    public var state: String?
+    @NullCoded public var model: String?
+    /// The campaign's state as the database records it, if known. `running`, `submitted`, `paused` and `pending`
+    /// mark the report as not complete even when every image set counted so far has a result.
+    @NullCoded public var state: String?
     public var generatedAt: Date
 
     public init(name: String, plateFormat: PlateFormat = .wells96, model: String? = nil, state: String? = nil,
@@ -21,7 +22,8 @@ public struct CampaignInfo: Sendable, Hashable, Codable {
     }
 }
 
-/// The counts for one well, as aggregated from the results (the lead's database queries produce these).
+/// The counts for one well, aggregated over its image sets that have a result so far (the database queries
+/// produce these). While a campaign runs, `nuclei` and `infected` cover only the `imageSetsDone` image sets.
 public struct WellMeasurement: Sendable, Hashable, Codable {
     public var plate: String
     public var well: WellPosition
@@ -92,9 +94,9 @@ public struct CampaignSummary: Sendable, Hashable, Codable {
     public var imageSetErrors: Int
     public var nuclei: Int
     public var infected: Int
-    public var infectionRate: Double?
-    public var infectionRateLower: Double?
-    public var infectionRateUpper: Double?
+    @NullCoded public var infectionRate: Double?
+    @NullCoded public var infectionRateLower: Double?
+    @NullCoded public var infectionRateUpper: Double?
     /// True when every planned image set has a result (and the database does not say otherwise).
     public var complete: Bool
     /// One line for people: "complete" or "still running: 120 of 384 image sets done (31.3 %)".
@@ -104,54 +106,54 @@ public struct CampaignSummary: Sendable, Hashable, Codable {
 public struct WellReport: Sendable, Hashable, Codable {
     public var plate: String
     public var well: WellPosition
-    public var treatment: String?
-    public var concentration: Double?
-    public var unit: String?
-    public var virus: String?
-    public var control: ControlKind?
+    @NullCoded public var treatment: String?
+    @NullCoded public var concentration: Double?
+    @NullCoded public var unit: String?
+    @NullCoded public var virus: String?
+    @NullCoded public var control: ControlKind?
     public var imageSets: Int
     public var imageSetsDone: Int
     public var errors: Int
     public var nuclei: Int
     public var infected: Int
-    public var infectionRate: Double?
-    public var infectionRateLower: Double?
-    public var infectionRateUpper: Double?
-    public var reporterPositiveRate: Double?
-    public var percentOfPositive: Double?
+    @NullCoded public var infectionRate: Double?
+    @NullCoded public var infectionRateLower: Double?
+    @NullCoded public var infectionRateUpper: Double?
+    @NullCoded public var reporterPositiveRate: Double?
+    @NullCoded public var percentOfPositive: Double?
 }
 
 public struct ConditionReport: Sendable, Hashable, Codable {
-    public var treatment: String?
-    public var concentration: Double?
-    public var unit: String?
-    public var virus: String?
-    public var control: ControlKind?
+    @NullCoded public var treatment: String?
+    @NullCoded public var concentration: Double?
+    @NullCoded public var unit: String?
+    @NullCoded public var virus: String?
+    @NullCoded public var control: ControlKind?
     /// Replicate wells with at least one nucleus.
     public var replicates: Int
     public var nuclei: Int
-    public var meanInfectionRate: Double?
-    public var sdInfectionRate: Double?
-    public var meanPercentOfPositive: Double?
-    public var sdPercentOfPositive: Double?
+    @NullCoded public var meanInfectionRate: Double?
+    @NullCoded public var sdInfectionRate: Double?
+    @NullCoded public var meanPercentOfPositive: Double?
+    @NullCoded public var sdPercentOfPositive: Double?
 }
 
 public struct PlateReport: Sendable, Hashable, Codable {
     public var plate: String
     public var wells: Int
     public var nuclei: Int
-    public var infectionRate: Double?
+    @NullCoded public var infectionRate: Double?
     public var positiveControls: Int
     public var negativeControls: Int
-    public var positiveMean: Double?
-    public var positiveSD: Double?
-    public var negativeMean: Double?
-    public var negativeSD: Double?
-    public var zPrime: Double?
-    public var robustZPrime: Double?
-    public var ssmd: Double?
+    @NullCoded public var positiveMean: Double?
+    @NullCoded public var positiveSD: Double?
+    @NullCoded public var negativeMean: Double?
+    @NullCoded public var negativeSD: Double?
+    @NullCoded public var zPrime: Double?
+    @NullCoded public var robustZPrime: Double?
+    @NullCoded public var ssmd: Double?
     /// The conventional reading of Z' (robust Z' when Z' cannot be computed); nil without controls.
-    public var reading: AssayReading?
+    @NullCoded public var reading: AssayReading?
 }
 
 public struct DoseResponseReport: Sendable, Hashable, Codable {
@@ -159,18 +161,18 @@ public struct DoseResponseReport: Sendable, Hashable, Codable {
         public var concentration: Double
         public var replicates: Int
         public var mean: Double
-        public var sd: Double?
+        @NullCoded public var sd: Double?
     }
 
     public var treatment: String
-    public var virus: String?
-    public var unit: String?
+    @NullCoded public var virus: String?
+    @NullCoded public var unit: String?
     /// What was fitted: `percentOfPositive` when the plates have controls, else `infectionRatePercent`.
     public var response: String
     public var concentrations: Int
     /// Mean ± SD of the response per concentration, for plotting.
     public var points: [Point]
-    public var fit: LogisticParameters?
+    @NullCoded public var fit: LogisticParameters?
     /// Why there is no fit, in words.
-    public var failure: String?
+    @NullCoded public var failure: String?
 }

@@ -8,6 +8,16 @@ public struct ChannelRoles: Sendable, Hashable, Codable {
         self.reporter = reporter
     }
 
+    /// The usual roles for a scheme's channel names: ImageXpress `w1`/`w2`, Opera `ch1`/`ch2`; nil for a manifest,
+    /// whose channel names are whatever its author wrote.
+    public static func conventional(forScheme name: String) -> ChannelRoles? {
+        switch name {
+        case ImageXpressNaming().name: return .imageXpress
+        case OperaNaming().name: return .opera
+        default: return nil
+        }
+    }
+
     /// ImageXpress: `w1` nuclei, `w2` reporter.
     public static let imageXpress = ChannelRoles(nuclear: "w1", reporter: "w2")
     /// Opera/Operetta: `ch1` nuclei, `ch2` reporter.
@@ -96,6 +106,13 @@ public struct CampaignValidation: Sendable {
             }
         }
         return CampaignValidation(imageSets: grouping.sets, issues: issues)
+    }
+
+    /// Validates what a scan found, including a warning for the TIFFs its naming scheme did not understand.
+    public static func validate(
+        scan: ImageScan, format: PlateFormat, channels: ChannelRoles, plateMaps: PlateMapSet? = nil
+    ) -> CampaignValidation {
+        validate(files: scan.files, format: format, channels: channels, plateMaps: plateMaps, unmatched: scan.unmatched)
     }
 
     static func list(_ items: [String]) -> String {

@@ -27,6 +27,7 @@ public struct ImageScan: Sendable {
 ///
 /// The walk is deterministic (sorted), follows symlinks only when they stay inside the root (a symlink that
 /// resolves outside is an error, not a silent skip), and never descends into the same directory twice.
+/// Hidden entries (names starting with `.`, such as macOS `._` resource forks) are skipped.
 public enum ImageDirectoryScanner {
     public static func scan(root: URL, scheme source: ImageSource = .auto) throws(ScreeningError) -> ImageScan {
         let rootPath = root.standardizedFileURL.path
@@ -37,8 +38,11 @@ public enum ImageDirectoryScanner {
         }
         let rootName = URL(fileURLWithPath: resolvedRoot).lastPathComponent
 
-        if case let .manifest(url) = source {
-            return try scanManifest(url, rootPath: rootPath, resolvedRoot: resolvedRoot)
+        var fixedScheme: (any ImageNamingScheme)?
+        switch source {
+        case let .manifest(url): return try scanManifest(url, rootPath: rootPath, resolvedRoot: resolvedRoot)
+        case let .scheme(given): fixedScheme = given
+        case .auto: fixedScheme = nil
         }
 
         var tiffs: [String] = []
@@ -48,10 +52,10 @@ public enum ImageDirectoryScanner {
         guard !tiffs.isEmpty else { throw .noImages(root: rootPath) }
 
         let scheme: any ImageNamingScheme
-        switch source {
-        case .auto: scheme = try SchemeDetection.detect(relativePaths: tiffs)
-        case let .scheme(given): scheme = given
-        case .manifest: preconditionFailure("handled above")
+        if let fixedScheme {
+            scheme = fixedScheme
+        } else {
+            scheme = try SchemeDetection.detect(relativePaths: tiffs)
         }
         var files: [ImageFile] = []
         var unmatched: [String] = []

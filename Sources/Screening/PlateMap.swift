@@ -67,10 +67,15 @@ public struct PlateMap: Sendable, Hashable {
     /// Parses plate-map CSV text. `source` names the file in messages.
     public static func parse(_ text: String, source: String, format: PlateFormat) throws(ScreeningError) -> PlateMap {
         let table = try CSVTable(text: text, file: source)
+        return try parse(table, rows: table.rows, format: format)
+    }
+
+    /// Parses some rows of a plate-map table (all of them, or one plate's of a map with a `plate` column).
+    static func parse(_ table: CSVTable, rows: [CSVRecord], format: PlateFormat, ignoring: Set<String> = []) throws(ScreeningError) -> PlateMap {
         try table.require(["well"])
         var firstRow: [WellPosition: Int] = [:]
         var conditions: [WellCondition] = []
-        for record in table.rows {
+        for record in rows {
             if record.fields.count > table.header.count,
                record.fields[table.header.count...].contains(where: { !$0.trimmingWhitespace.isEmpty }) {
                 throw table.error(record, "\(record.fields.count) fields but the header has \(table.header.count) columns")
@@ -96,13 +101,14 @@ public struct PlateMap: Sendable, Hashable {
                 }
                 condition.control = kind
             }
-            for (position, name) in table.header.enumerated() where !knownColumns.contains(name.lowercased()) && !name.isEmpty {
+            for (position, name) in table.header.enumerated()
+            where !knownColumns.contains(name.lowercased()) && !ignoring.contains(name.lowercased()) && !name.isEmpty {
                 let value = position < record.fields.count ? record.fields[position].trimmingWhitespace : ""
                 condition.extra[name] = value
             }
             conditions.append(condition)
         }
-        return PlateMap(source: source, format: format, conditions: conditions)
+        return PlateMap(source: table.file, format: format, conditions: conditions)
     }
 
     /// Reads and parses a plate-map file.

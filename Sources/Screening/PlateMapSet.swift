@@ -2,8 +2,10 @@ import Foundation
 
 /// The plate maps of a campaign: one map for every plate, or one per plate barcode.
 ///
-/// `load` accepts either a plate map itself or an index CSV with the header `plate,map`, whose `map`
-/// paths are relative to the index file and may not leave its directory.
+/// `load` accepts three layouts:
+/// - a plate map (`well,…`): the same layout on every plate;
+/// - a plate map with a `plate` column (`plate,well,…`): each plate's rows are its map;
+/// - an index (`plate,map`) whose `map` paths are relative to the index file and may not leave its directory.
 public enum PlateMapSet: Sendable, Hashable {
     case single(PlateMap)
     case perPlate([String: PlateMap])
@@ -28,8 +30,11 @@ public enum PlateMapSet: Sendable, Hashable {
         let text = try readText(url)
         let file = url.lastPathComponent
         let table = try CSVTable(text: text, file: file)
-        guard table.has("plate"), table.has("map"), !table.has("well") else {
-            return .single(try PlateMap.parse(text, source: file, format: format))
+        if table.has("plate"), table.has("well") {
+            return try perPlateColumn(table, format: format)
+        }
+        guard table.has("plate"), table.has("map") else {
+            return .single(try PlateMap.parse(table, rows: table.rows, format: format))
         }
         let directory = url.deletingLastPathComponent()
         var maps: [String: PlateMap] = [:]
@@ -45,6 +50,23 @@ public enum PlateMapSet: Sendable, Hashable {
                 throw table.error(record, "map '\(path)' escapes the index's directory: \(reason)")
             }
             maps[plate] = try PlateMap.load(directory.appendingPathComponent(path), format: format)
+        }
+        return .perPlate(maps)
+    }
+
+    private static func perPlateColumn(_ table: CSVTable, format: PlateFormat) throws(ScreeningError) -> PlateMapSet {
+        var rowsByPlate: [String: [CSVRecord]] = [:]
+        var order: [String] = []
+        for record in table.rows {
+            let plate = table.value("plate", in: record)
+            guard !plate.isEmpty else { throw table.error(record, "plate is empty") }
+            if rowsByPlate[plate] == nil { order.append(plate) }
+            rowsByPlate[plate, default: []].append(record)
+        }
+        var maps: [String: PlateMap] = [:]
+        // In file order, so the first error in the file is the one reported.
+        for plate in order {
+            maps[plate] = try PlateMap.parse(table, rows: rowsByPlate[plate, default: []], format: format, ignoring: ["plate"])
         }
         return .perPlate(maps)
     }

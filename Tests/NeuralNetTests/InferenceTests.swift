@@ -1,7 +1,7 @@
 import Testing
 @testable import NeuralNet
 
-/// The fused inference plan (folded batch norm, fused ReLU and pooling, direct first conv) against the unfused
+/// The fused inference plan (folded batch norm, fused ReLU and pooling, padded-row im2col) against the unfused
 /// training-time network in inference mode.
 @Suite struct InferenceTests {
     func compare(_ arch: Architecture, batch: Int, seed: UInt64, threads: Int = 1) throws {
@@ -20,7 +20,7 @@ import Testing
         let arch = Architecture.defaultClassifier(inputSize: 64)
         let model = try Model(architecture: arch, weights: try randomModelWeights(arch, seed: 1))
         guard case .conv(let first) = model.plan.ops.first else { Issue.record("plan does not start with a conv"); return }
-        #expect(first.direct && first.relu && first.pool != nil)
+        #expect(first.padded && first.relu && first.pool != nil)
         #expect(!model.plan.ops.contains { if case .affine = $0 { return true } else { return false } })
         try compare(arch, batch: 3, seed: 1)
         try compare(arch, batch: 7, seed: 2, threads: 2)
@@ -37,13 +37,20 @@ import Testing
                      .dropout(rate: 0.5), .dense(name: "d2", units: 3)],
             classNames: ["a", "b", "c"])
         try compare(arch, batch: 4, seed: 3)
-        // One-channel 5×5 first layer through the direct kernel, width not a multiple of 16.
+        // One-channel 5×5 padded first layer, odd sizes, 2×2 pool dropping the last row.
         let direct = Architecture(
             input: InputSpec(channels: 1, height: 21, width: 37, normalisation: "none"),
             layers: [.conv2d(name: "c1", filters: 3, kernel: 5, padding: 2), .maxPool(kernel: 2), .globalAvgPool,
                      .dense(name: "d", units: 2), .softmax],
             classNames: ["uninfected", "infected"])
         try compare(direct, batch: 2, seed: 4)
+        // Padded conv writing straight into the next padded conv's input, then conv + BN + global pool without ReLU.
+        let chained = Architecture(
+            input: InputSpec(channels: 2, height: 10, width: 12, normalisation: "none"),
+            layers: [.conv2d(name: "c1", filters: 4, kernel: 3, padding: 1), .conv2d(name: "c2", filters: 5, kernel: 3, padding: 1, bias: false),
+                     .batchNorm(name: "bn"), .globalAvgPool, .dense(name: "d", units: 2), .softmax],
+            classNames: ["uninfected", "infected"])
+        try compare(chained, batch: 3, seed: 5)
     }
 
     @Test func wrongInputShapeIsRejected() throws {

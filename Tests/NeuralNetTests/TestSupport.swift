@@ -49,7 +49,8 @@ func randomModelWeights(_ architecture: Architecture, seed: UInt64) throws -> [S
     let resolved = try architecture.resolve(source: "test")
     var g = SeededGenerator(seed: seed)
     var weights = Network.initialWeights(resolved, generator: &g)
-    for (name, t) in weights {
+    for name in weights.keys.sorted() {
+        let t = weights[name]!
         if name.hasSuffix(".running_var") {
             weights[name] = Tensor(t.shape, t.values.map { _ in 0.5 + g.nextUnitFloat() })
         } else if name.hasSuffix(".running_mean") || name.hasSuffix(".bias") {

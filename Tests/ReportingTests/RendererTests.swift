@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Reporting
+import Reporting
 import Screening
 
 @Suite struct RendererTests {
@@ -73,6 +73,9 @@ import Screening
 
     @Test func jsonRoundTripsAndFollowsTheSchema() throws {
         let data = try JSONRenderer.render(report)
+        if let path = ProcessInfo.processInfo.environment["VIROSCOPE_SAMPLE_JSON"] {
+            try data.write(to: URL(fileURLWithPath: path))
+        }
         #expect(try JSONRenderer.decode(data) == report)
         #expect(try JSONRenderer.render(report) == data)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -85,20 +88,24 @@ import Screening
         let schema = try #require(try JSONSerialization.jsonObject(with: Data(ReportJSONSchema.schema.utf8)) as? [String: Any])
         let properties = try #require(schema["properties"] as? [String: Any])
         #expect(Set(properties.keys) == Set(object.keys))
-        func declared(_ path: String) throws -> Set<String> {
-            let section = try #require(properties[path] as? [String: Any])
+        func required(_ section: [String: Any]) throws -> Set<String> {
             let items = (section["items"] as? [String: Any]) ?? section
-            return Set(try #require(items["properties"] as? [String: Any]).keys)
+            return Set(try #require(items["required"] as? [String]))
         }
+        // Every object carries exactly the keys the schema requires, null where a value cannot be computed.
         for section in ["plates", "conditions", "doseResponses", "wells"] {
-            let rows = try #require(object[section] as? [[String: Any]])
-            let keys = Set(rows.flatMap(\.keys))
-            let allowed = try declared(section)
-            #expect(keys.isSubset(of: allowed), "\(section): undeclared \(keys.subtracting(allowed))")
+            let expected = try required(try #require(properties[section] as? [String: Any]))
+            for row in try #require(object[section] as? [[String: Any]]) {
+                #expect(Set(row.keys) == expected, "\(section): \(Set(row.keys).symmetricDifference(expected))")
+            }
         }
-        let summary = try #require(object["summary"] as? [String: Any])
-        let summaryKeys = try declared("summary")
-        #expect(Set(summary.keys).isSubset(of: summaryKeys))
+        for section in ["summary", "campaign"] {
+            let expected = try required(try #require(properties[section] as? [String: Any]))
+            #expect(Set(try #require(object[section] as? [String: Any]).keys) == expected)
+        }
+        let inactive = try #require((object["doseResponses"] as? [[String: Any]])?.last)
+        #expect(inactive["fit"] is NSNull)
+        #expect(inactive["failure"] as? String == report.doseResponses.last?.failure)
     }
 
     @Test func htmlIsOneSelfContainedFile() throws {
@@ -122,5 +129,30 @@ import Screening
         #expect(TableRenderer.render(running).contains("still running: "))
         #expect(CSVRenderer.render(running)["summary.csv"]?.contains("still running: ") == true)
         #expect(String(decoding: try JSONRenderer.render(running), as: UTF8.self).contains("\"complete\" : false"))
+    }
+}
+
+@Suite struct LargePlateRenderingTests {
+    /// A running 384-well campaign: every well of the plate gets a cell and a tooltip, unimaged ones included.
+    @Test func heatmapOf384WellPlateHasACellPerWell() throws {
+        var wells: [WellMeasurement] = []
+        for position in PlateFormat.wells384.wells where position.row < 14 {
+            let control: ControlKind? = position.column == 1 ? .negative : (position.column == 24 ? .positive : nil)
+            let rate = control == .negative ? 0.03 : Double(position.column) / 26
+            wells.append(WellMeasurement(plate: "BIG", well: position, treatment: control == nil ? "D" : nil,
+                                         concentration: control == nil ? pow(2, Double(position.row)) / 1000 : nil,
+                                         control: control, imageSets: 2, imageSetsDone: position.row < 10 ? 2 : 0,
+                                         nuclei: position.row < 10 ? 400 : 0, infected: position.row < 10 ? Int(400 * rate) : 0))
+        }
+        let info = CampaignInfo(name: "large", plateFormat: .wells384, generatedAt: SampleCampaign.date)
+        let report = ReportBuilder.build(campaign: info, wells: wells)
+        let html = HTMLRenderer.render(report)
+        #expect(html.components(separatedBy: "<svg class=\"heatmap\"").count == 2)
+        #expect(html.components(separatedBy: "<title>").count - 1 >= 384 + 1)
+        #expect(html.contains("<title>P01: not imaged</title>"))
+        #expect(html.contains("Still running"))
+        if let path = ProcessInfo.processInfo.environment["VIROSCOPE_SAMPLE_REPORT_384"] {
+            try html.write(toFile: path, atomically: true, encoding: .utf8)
+        }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Reporting
+import Reporting
 import Screening
 
 @Suite struct ReportBuilderTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Reporting
+import Reporting
 
 @Suite struct StatisticsTests {
     func close(_ a: Double?, _ b: Double, _ tolerance: Double = 1e-4) -> Bool {

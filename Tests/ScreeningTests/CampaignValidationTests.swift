@@ -1,5 +1,5 @@
 import Testing
-@testable import Screening
+import Screening
 
 @Suite struct CampaignValidationTests {
     func file(_ well: String, _ channel: String, site: Int = 1, path: String? = nil, plate: String = "P") -> ImageFile {
@@ -37,5 +37,27 @@ import Testing
         #expect(warnings.contains("1 image set(s) lack the reporter channel w2: P A03 site 1 t1"))
         #expect(warnings.contains("plate P: 1 imaged well(s) have no plate-map row: C07"))
         #expect(warnings.contains("plate P: 1 mapped well(s) have no images: B01"))
+    }
+
+    @Test func endToEndFromADirectoryAndAPlateMapFile() throws {
+        let dir = try TemporaryDirectory()
+        for well in ["A01", "A02", "B01"] {
+            for channel in ["w1", "w2"] { try dir.write("images/PLATE_7/PLATE_7_\(well)_s1_\(channel).tif") }
+        }
+        try dir.write("images/PLATE_7/PLATE_7_A01_s1_w1_thumb.tif")
+        let mapFile = try dir.write("map.csv", "well,treatment,concentration,unit,virus,control\nA1,,,,HSV-1,positive\nA2,,,,,negative\nB1,drug,0.5,uM,HSV-1,\nC1,drug,5,uM,HSV-1,\n")
+        let scan = try ImageDirectoryScanner.scan(root: dir.url.appendingPathComponent("images"))
+        let roles = try #require(ChannelRoles.conventional(forScheme: scan.schemeName))
+        let maps = try PlateMapSet.load(mapFile, format: .wells96)
+        let report = CampaignValidation.validate(scan: scan, format: .wells96, channels: roles, plateMaps: maps)
+        #expect(report.isValid)
+        #expect(report.imageSets.map(\.plate) == ["PLATE_7", "PLATE_7", "PLATE_7"])
+        #expect(report.warnings.map(\.message) == [
+            "1 TIFF(s) do not follow the naming scheme and are ignored: PLATE_7/PLATE_7_A01_s1_w1_thumb.tif",
+            "plate PLATE_7: 1 mapped well(s) have no images: C01",
+        ])
+        let joined = maps.join(report.imageSets).joined
+        #expect(joined.map(\.condition.treatment) == [nil, nil, "drug"])
+        #expect(joined.last?.condition.concentration == 0.5)
     }
 }

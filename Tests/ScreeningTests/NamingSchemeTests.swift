@@ -1,5 +1,5 @@
 import Testing
-@testable import Screening
+import Screening
 
 @Suite struct NamingSchemeTests {
     let xpress = ImageXpressNaming()

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Screening
+import Screening
 
 @Suite struct PlateMapTests {
     let header = "well,treatment,concentration,unit,virus,moi,control,cell_line\n"
@@ -64,6 +64,19 @@ import Testing
         }
         let single = try dir.write("single.csv", "well,control\nA01,positive\n")
         #expect(try PlateMapSet.load(single, format: .wells96).map(forPlate: "anything")?.conditions.count == 1)
+    }
+
+    @Test func mapWithAPlateColumnSplitsByPlate() throws {
+        let dir = try TemporaryDirectory()
+        let file = try dir.write("all.csv", "plate,well,control,cell line\nP1,A01,positive,Vero\nP2,A01,negative,Vero\nP1,A02,,Vero\n")
+        let maps = try PlateMapSet.load(file, format: .wells96)
+        #expect(maps.map(forPlate: "P1")?.wells.map(\.description) == ["A01", "A02"])
+        #expect(maps.map(forPlate: "P2")?.conditions.first?.control == .negative)
+        #expect(maps.map(forPlate: "P1")?.conditions.first?.extra == ["cell line": "Vero"])
+        let clash = try dir.write("clash.csv", "plate,well\nP1,A01\nP2,A01\nP1,a1\n")
+        #expect(throws: ScreeningError.invalidRow(file: "clash.csv", row: 4, message: "well A01 appears twice (first at row 2)")) {
+            try PlateMapSet.load(clash, format: .wells96)
+        }
     }
 
     @Test func joinByCanonicalWell() throws {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Screening
+import Screening
 
 @Suite struct ScannerTests {
     @Test func scansImageXpressTimeSeriesDeterministically() throws {
@@ -84,6 +84,20 @@ import Testing
         #expect(scan.files.map(\.relativePath) == ["imgs/two.tif", "imgs/one.tif"])
         let missing = try dir.write("bad.csv", "plate,well,channel,path\nP9,B02,DAPI,imgs/three.tif\n")
         #expect(throws: ScreeningError.self) { try ImageDirectoryScanner.scan(root: dir.url, scheme: .manifest(missing)) }
+    }
+
+    @Test func manifestEntryThroughASymlinkOutsideIsRejected() throws {
+        let dir = try TemporaryDirectory()
+        let outside = try TemporaryDirectory()
+        let secret = try outside.write("secret.tif")
+        try FileManager.default.createSymbolicLink(at: dir.url.appendingPathComponent("innocent.tif"), withDestinationURL: secret)
+        let manifest = try dir.write("m.csv", "plate,well,channel,path\nP,A01,DAPI,innocent.tif\n")
+        do {
+            _ = try ImageDirectoryScanner.scan(root: dir.url, scheme: .manifest(manifest))
+            Issue.record("a manifest entry resolving outside the root was accepted")
+        } catch {
+            guard case .pathEscapesRoot(path: "innocent.tif", _) = error else { Issue.record("wrong error \(error)"); return }
+        }
     }
 
     @Test func emptyRootIsAnError() throws {

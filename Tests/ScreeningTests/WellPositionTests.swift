@@ -1,5 +1,5 @@
 import Testing
-@testable import Screening
+import Screening
 
 @Suite struct WellPositionTests {
     @Test(arguments: ["A1", "a1", "A01", "A001", " a01 "])
