@@ -14,7 +14,9 @@ enum QueueSQL {
         RETURNING id
         """
 
-    static let notify = "SELECT pg_notify($1, $2)"
+    /// Channels are per database, not per schema: the payload names the schema (and the queues) so that
+    /// listeners sharing a database can tell whose jobs arrived.
+    static let notify = "SELECT pg_notify($1, current_schema() || ':' || $2)"
 
     /// Claims up to $2 jobs from queues $1 for worker $4 with a lease of $3 seconds.
     static let claim = """

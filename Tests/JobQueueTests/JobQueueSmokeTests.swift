@@ -1,6 +1,0 @@
-import Testing
-@testable import JobQueue
-
-@Test func moduleLinks() {
-    #expect(Bool(true))
-}
