@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Campaigns
 import JobQueue
 
 struct StatusCommand: ParsableCommand {
@@ -14,8 +15,25 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @Option(help: "Show one campaign's progress: image sets done of total, nuclei, rate, ETA, failures with their files.")
+    var campaign: String?
+
     func run() throws {
         try database.withConnection("status") { connection in
+            if let campaign {
+                let progress = try CampaignProgress.load(campaign: campaign, on: connection)
+                let live = try QueueStatus.fetch(liveWithin: .milliseconds(Int64(liveWithin * 1000)), on: connection)
+                    .liveWorkers.count
+                if json {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+                    print(String(decoding: try encoder.encode(progress), as: UTF8.self))
+                } else {
+                    print(CampaignProgressView(progress: progress, liveWorkers: live).render(
+                        colour: isatty(STDOUT_FILENO) == 1))
+                }
+                return
+            }
             let status = try QueueStatus.fetch(liveWithin: .milliseconds(Int64(liveWithin * 1000)), on: connection)
             if json {
                 let encoder = JSONEncoder()
