@@ -2,36 +2,64 @@
 enum BinaryMorphology {
     /// Sets to foreground every background region not connected to the image edge. Background connectivity is the
     /// complement of the object connectivity (4 for 8-connected objects), so a diagonal gap does not leak.
+    ///
+    /// Works on runs of background pixels rather than pixels: a row holds a few dozen runs, so the union-find
+    /// touches thousands of runs instead of millions of pixels.
     static func fillHoles(_ mask: inout [UInt8], width: Int, height: Int, objectConnectivity: Int) {
-        let n = width * height
-        guard n > 0 else { return }
-        let eightConnectedBackground = objectConnectivity == 4
-        // Every pixel is pushed at most once, so a stack of n entries never overflows.
-        let stack = UnsafeMutablePointer<Int32>.allocate(capacity: n)
-        defer { stack.deallocate() }
-        mask.withUnsafeMutableBufferPointer { m in
-            // 2 marks background reached from the edge.
-            var top = 0
-            @inline(__always) func seed(_ i: Int) {
-                if m[i] == 0 { m[i] = 2; stack[top] = Int32(i); top += 1 }
-            }
-            for x in 0..<width { seed(x); seed((height - 1) * width + x) }
-            for y in 0..<height { seed(y * width); seed(y * width + width - 1) }
-            while top > 0 {
-                top -= 1
-                let i = Int(stack[top]), x = i % width, y = i / width
-                if x > 0 { seed(i - 1) }
-                if x < width - 1 { seed(i + 1) }
-                if y > 0 { seed(i - width) }
-                if y < height - 1 { seed(i + width) }
-                if eightConnectedBackground {
-                    if x > 0 && y > 0 { seed(i - width - 1) }
-                    if x < width - 1 && y > 0 { seed(i - width + 1) }
-                    if x > 0 && y < height - 1 { seed(i + width - 1) }
-                    if x < width - 1 && y < height - 1 { seed(i + width + 1) }
+        guard width > 0, height > 0 else { return }
+        let reach = objectConnectivity == 4 ? 1 : 0  // 8-connected background may touch diagonally
+        var starts: [Int32] = [], ends: [Int32] = [], rows: [Int32] = []
+        var parent: [Int32] = []
+        var rowFirst = [Int32](repeating: 0, count: height + 1)
+        mask.withUnsafeBufferPointer { m in
+            for y in 0..<height {
+                rowFirst[y] = Int32(starts.count)
+                let row = y * width
+                var x = 0
+                while x < width {
+                    if m[row + x] != 0 { x += 1; continue }
+                    var end = x
+                    while end + 1 < width && m[row + end + 1] == 0 { end += 1 }
+                    starts.append(Int32(x)); ends.append(Int32(end)); rows.append(Int32(y))
+                    parent.append(Int32(parent.count))
+                    x = end + 1
                 }
             }
-            for i in 0..<n { m[i] = m[i] == 2 ? 0 : 1 }
+            rowFirst[height] = Int32(starts.count)
+        }
+        let runCount = starts.count
+        guard runCount > 0 else { return }
+        var touchesEdge = [Bool](repeating: false, count: runCount)
+        parent.withUnsafeMutableBufferPointer { parent in
+            func find(_ a: Int) -> Int {
+                var r = a
+                while Int(parent[r]) != r { r = Int(parent[r]) }
+                var c = a
+                while Int(parent[c]) != r { let up = Int(parent[c]); parent[c] = Int32(r); c = up }
+                return r
+            }
+            for y in 1..<max(1, height) {
+                // Merge overlapping runs of consecutive rows (two-pointer sweep, both lists sorted by x).
+                var i = Int(rowFirst[y - 1]), j = Int(rowFirst[y])
+                let iEnd = Int(rowFirst[y]), jEnd = Int(rowFirst[y + 1])
+                while i < iEnd && j < jEnd {
+                    if Int(ends[i]) + reach >= Int(starts[j]) && Int(ends[j]) + reach >= Int(starts[i]) {
+                        let a = find(i), b = find(j)
+                        if a != b { parent[max(a, b)] = Int32(min(a, b)) }
+                    }
+                    if ends[i] < ends[j] { i += 1 } else { j += 1 }
+                }
+            }
+            for r in 0..<runCount where starts[r] == 0 || Int(ends[r]) == width - 1 || rows[r] == 0
+                || Int(rows[r]) == height - 1 {
+                touchesEdge[find(r)] = true
+            }
+            mask.withUnsafeMutableBufferPointer { m in
+                for r in 0..<runCount where !touchesEdge[find(r)] {
+                    let row = Int(rows[r]) * width
+                    for x in Int(starts[r])...Int(ends[r]) { m[row + x] = 1 }
+                }
+            }
         }
     }
 }

@@ -38,13 +38,14 @@ public enum TIFFReader {
         guard TIFFIsCODECConfigured(compression) != 0 else {
             throw ImagingError.unsupported(path: path, reason: "compression \(info.compression) is not available")
         }
-        var pixels = [Float](repeating: 0, count: info.width * info.height)
-        try pixels.withUnsafeMutableBufferPointer { output in
+        // Every pixel is written by the strip or tile loop (or the read throws), so no zero-fill is needed.
+        let pixels = try [Float](unsafeUninitializedCapacity: info.width * info.height) { output, initialised in
             if info.tiled {
                 try readTiles(handle, info: info, sample: sample, into: output)
             } else {
                 try readStrips(handle, info: info, sample: sample, into: output)
             }
+            initialised = info.width * info.height
         }
         return Image(width: info.width, height: info.height, pixels: pixels)
     }
