@@ -29,12 +29,15 @@ enum GaussianFilter {
                                 pad[radius + width + i] = row[width - 1]
                             }
                             for x in 0..<width { pad[radius + x] = row[x] }
+                            // Symmetric kernel: add the mirrored taps first, halving the multiplications.
                             let out = tmp.baseAddress! + y * width
-                            for x in 0..<width { out[x] = 0 }
-                            for j in 0..<k.count {
-                                let w = k[j]
-                                let shifted = pad.baseAddress! + j
-                                for x in 0..<width { out[x] += w * shifted[x] }
+                            let centre = pad.baseAddress! + radius
+                            let wc = k[radius]
+                            for x in 0..<width { out[x] = wc * centre[x] }
+                            for j in 1...radius {
+                                let w = k[radius + j]
+                                let left = centre - j, right = centre + j
+                                for x in 0..<width { out[x] += w * (left[x] + right[x]) }
                             }
                         }
                     }
@@ -44,15 +47,14 @@ enum GaussianFilter {
                 output.withUnsafeMutableBufferPointer { dst in
                     for y in 0..<height {
                         let out = dst.baseAddress! + y * width
-                        for j in 0..<k.count {
-                            let sy = min(height - 1, max(0, y + j - radius))
-                            let w = k[j]
-                            let source = tmp.baseAddress! + sy * width
-                            if j == 0 {
-                                for x in 0..<width { out[x] = w * source[x] }
-                            } else {
-                                for x in 0..<width { out[x] += w * source[x] }
-                            }
+                        let centre = tmp.baseAddress! + y * width
+                        let wc = k[radius]
+                        for x in 0..<width { out[x] = wc * centre[x] }
+                        for j in 1...radius {
+                            let up = tmp.baseAddress! + max(0, y - j) * width
+                            let down = tmp.baseAddress! + min(height - 1, y + j) * width
+                            let w = k[radius + j]
+                            for x in 0..<width { out[x] += w * (up[x] + down[x]) }
                         }
                     }
                 }
