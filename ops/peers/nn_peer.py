@@ -7,6 +7,7 @@ inputs, checks the outputs agree with ours, and prints ours vs ORT for 1 and 2 t
 """
 import argparse
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -144,6 +145,7 @@ def main():
     ap.add_argument("--tolerance", type=float, default=1e-4)
     args = ap.parse_args()
 
+    load_before = os.getloadavg()[0]
     rows, worst = [], 0.0
     for threads in (1, 2):
         ours_means, ours_bests, ort_means, ort_bests = [], [], [], []
@@ -173,6 +175,8 @@ def main():
         print(f"{t:>7}  {o:>12.0f}  {r:>11.0f}  {o / r:>5.2f}  {ob:>9.0f}  {rb:>8.0f}  {ob / rb:>5.2f}  "
               f"{flops * o / 1e9:>12.1f}  {ceiling:>11.1f}")
     print("crops/s columns: median over rounds of the mean batch time; best: fastest single batch in any round")
+    print(f"machine: {os.cpu_count()} cores, 1-minute load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} "
+          "after (other processes compete with both sides alike)")
     if worst >= args.tolerance:
         sys.exit(f"nn_peer: outputs differ from ONNX Runtime by {worst:.3e} (tolerance {args.tolerance})")
     print(f"outputs agree with ONNX Runtime: max abs difference {worst:.2e} < {args.tolerance}")
