@@ -51,6 +51,15 @@ import Testing
                      .batchNorm(name: "bn"), .globalAvgPool, .dense(name: "d", units: 2), .softmax],
             classNames: ["uninfected", "infected"])
         try compare(chained, batch: 3, seed: 5)
+        // Unpadded, over-padded and very over-padded stride-1 convs (shared-row padding and its fallback).
+        let paddings = Architecture(
+            input: InputSpec(channels: 1, height: 9, width: 11, normalisation: "none"),
+            layers: [.conv2d(name: "c1", filters: 3, kernel: 3, padding: 0), .relu,
+                     .conv2d(name: "c2", filters: 4, kernel: 3, padding: 2), .relu,
+                     .conv2d(name: "c3", filters: 2, kernel: 3, padding: 3), .globalAvgPool,
+                     .dense(name: "d", units: 2), .softmax],
+            classNames: ["uninfected", "infected"])
+        try compare(paddings, batch: 2, seed: 6)
     }
 
     @Test func wrongInputShapeIsRejected() throws {
