@@ -63,7 +63,7 @@ final class SampleRunner: @unchecked Sendable {
     private let col: UnsafeMutablePointer<Float>, raw: UnsafeMutablePointer<Float>
     /// One zero-bordered input copy per padded conv (index by op), so borders never hold another layer's data.
     private let paddedInputs: [UnsafeMutablePointer<Float>?]
-    private var allocations: [UnsafeMutablePointer<Float>] = []
+    private let allocations: [UnsafeMutablePointer<Float>]
 
     init(plan: InferencePlan) {
         self.plan = plan
