@@ -14,6 +14,8 @@ import Logging
 public enum TIFFReader {
     /// Pixel counts above this are refused rather than attempted (a corrupt header can claim 4 billion rows).
     public static let maximumPixelCount = 1 << 30
+    /// Largest decoded strip or tile accepted; a damaged header can claim absurd sizes.
+    static let maximumBufferBytes = 1 << 31
 
     /// Describes one page without decoding its pixels.
     public static func info(path: String, page: Int = 0, logger: Logger? = nil) throws -> TIFFImageInfo {
@@ -38,13 +40,14 @@ public enum TIFFReader {
         guard TIFFIsCODECConfigured(compression) != 0 else {
             throw ImagingError.unsupported(path: path, reason: "compression \(info.compression) is not available")
         }
-        var pixels = [Float](repeating: 0, count: info.width * info.height)
-        try pixels.withUnsafeMutableBufferPointer { output in
+        // Every pixel is written by the strip or tile loop (or the read throws), so no zero-fill is needed.
+        let pixels = try [Float](unsafeUninitializedCapacity: info.width * info.height) { output, initialised in
             if info.tiled {
                 try readTiles(handle, info: info, sample: sample, into: output)
             } else {
                 try readStrips(handle, info: info, sample: sample, into: output)
             }
+            initialised = info.width * info.height
         }
         return Image(width: info.width, height: info.height, pixels: pixels)
     }
@@ -168,6 +171,9 @@ public enum TIFFReader {
         _ = viroscope_tiff_get_defaulted_uint32(tif, UInt32(TIFFTAG_ROWSPERSTRIP), &rowsPerStrip)
         let stripRows = max(1, min(Int(rowsPerStrip), info.height))
         let rowBytes = info.width * layout.samplesInRow * layout.bytesPerSample
+        guard stripRows * rowBytes <= maximumBufferBytes else {
+            throw ImagingError.unsupported(path: handle.path, reason: "strips of \(stripRows * rowBytes) bytes")
+        }
         let capacity = max(Int(TIFFStripSize(tif)), stripRows * rowBytes)
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         defer { buffer.deallocate() }
@@ -207,6 +213,9 @@ public enum TIFFReader {
         let tw = Int(tileWidth), th = Int(tileHeight)
         let tileRowBytes = tw * layout.samplesInRow * layout.bytesPerSample
         let wanted = th * tileRowBytes
+        guard tw <= 1 << 20, th <= 1 << 20, wanted <= maximumBufferBytes else {
+            throw ImagingError.unsupported(path: handle.path, reason: "\(tw)×\(th) tiles of \(wanted) bytes")
+        }
         let capacity = max(Int(TIFFTileSize(tif)), wanted)
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         defer { buffer.deallocate() }

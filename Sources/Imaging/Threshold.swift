@@ -17,16 +17,17 @@ struct IntensityHistogram {
         if !lo.isFinite { lo = 0; hi = 0 }
         low = lo
         binWidth = hi > lo ? (hi - lo) / Float(Self.binCount) : 1
-        var counts = [Double](repeating: 0, count: Self.binCount)
+        var integerCounts = [Int](repeating: 0, count: Self.binCount)
         let scale = 1 / binWidth, last = Self.binCount - 1, base = lo
-        var n = 0.0
         pixels.withUnsafeBufferPointer { p in
-            counts.withUnsafeMutableBufferPointer { c in
+            integerCounts.withUnsafeMutableBufferPointer { c in
                 for v in p where v.isFinite {
-                    c[min(last, Int((v - base) * scale))] += 1
+                    c[min(last, Int((v - base) * scale))] &+= 1
                 }
             }
         }
+        let counts = integerCounts.map(Double.init)
+        var n = 0.0
         for c in counts { n += c }
         self.counts = counts
         total = n

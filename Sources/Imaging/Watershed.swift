@@ -52,6 +52,12 @@ enum Watershed {
                 }
             }
         }
+        // Seeds grouped by clump, raster order within a clump (the sort is on a unique key: deterministic).
+        let clumps = RunComponents(mask: mask, width: width, height: height, foreground: true,
+                                   connectivity: connectivity)
+        let clumpOrder = seeds.map { seed in
+            (clump: clumps.component(x: Int(seed) % width, y: Int(seed) / width), pixel: seed)
+        }.sorted { $0.clump != $1.clump ? $0.clump < $1.clump : $0.pixel < $1.pixel }
         let basins = seeds.count + 1  // slot 0 unused: labels are 1-based
         let parent = UnsafeMutablePointer<Int32>.allocate(capacity: basins)
         let peak = UnsafeMutablePointer<Float>.allocate(capacity: basins)
@@ -93,9 +99,20 @@ enum Watershed {
                         peakX[Int(id)] = Float(i % width)
                         peakY[Int(id)] = Float(i / width)
                         l[i] = id
-                        push(i, level(i))
                     }
-                    var current = levelCount - 1
+                    // Flood one clump (connected component) at a time: clumps never meet, so the result is the
+                    // same as one global flood, but the queue holds neighbouring pixels and stays in cache.
+                    var position = 0
+                    while position < clumpOrder.count {
+                        let clump = clumpOrder[position].clump
+                        var current = 0
+                        while position < clumpOrder.count && clumpOrder[position].clump == clump {
+                            let i = Int(clumpOrder[position].pixel)
+                            let lv = level(i)
+                            push(i, lv)
+                            current = max(current, lv)
+                            position += 1
+                        }
                     while current >= 0 {
                         let top = head[current]
                         if top < 0 { current -= 1; continue }
@@ -128,6 +145,7 @@ enum Watershed {
                                 own = keep
                             }
                         }
+                    }
                     }
                     for i in 0..<n where l[i] != 0 { l[i] = find(l[i]) }
                 }

@@ -63,7 +63,7 @@ final class SampleRunner: @unchecked Sendable {
     private let col: UnsafeMutablePointer<Float>, raw: UnsafeMutablePointer<Float>
     /// One zero-bordered input copy per padded conv (index by op), so borders never hold another layer's data.
     private let paddedInputs: [UnsafeMutablePointer<Float>?]
-    private var allocations: [UnsafeMutablePointer<Float>] = []
+    private let allocations: [UnsafeMutablePointer<Float>]
 
     init(plan: InferencePlan) {
         self.plan = plan
@@ -74,7 +74,7 @@ final class SampleRunner: @unchecked Sendable {
             guard case .conv(let c) = op else { padded.append(nil); continue }
             let g = c.geometry
             if !g.isPointwise { colSize = max(colSize, g.patchSize * c.gemmColumns) }
-            colSize = max(colSize, c.rawRowStride)  // the pooling epilogue borrows `col` for one row
+            colSize = max(colSize, c.rawRowStride, g.outChannels)  // epilogues borrow `col` for a row or a pixel
             rawSize = max(rawSize, g.outChannels * c.gemmColumns)
             if c.padded {
                 // The last im2col row reads k − 2 values past the final channel: keep that slack zeroed too.
@@ -185,6 +185,14 @@ final class SampleRunner: @unchecked Sendable {
             im2col(g, src, col)
             b = UnsafePointer(col)
         }
+        if c.transposedOutput {
+            c.weight.withUnsafeBufferPointer { wp in
+                sgemm(transA: true, transB: true, m: columns, n: g.outChannels, k: g.patchSize, a: b, lda: columns,
+                      b: wp.baseAddress!, ldb: g.patchSize, c: raw, ldc: g.outChannels)
+            }
+            transposedEpilogue(c, out)
+            return
+        }
         c.weight.withUnsafeBufferPointer { wp in
             sgemm(m: g.outChannels, n: columns, k: g.patchSize, a: wp.baseAddress!, lda: g.patchSize,
                   b: b, ldb: columns, c: raw, ldc: columns)
@@ -220,6 +228,51 @@ final class SampleRunner: @unchecked Sendable {
                     for y in 0..<h {
                         let r = plane + y * stride, orow = dst + y * out.rowStride
                         for x in 0..<w { orow[x] = fastMax(r[x] + bias, floor) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Bias, ReLU and pooling for a pixel-major raw output (`raw[pixel · O + o]`): the inner loops run over
+    /// output channels, which are contiguous there.
+    private func transposedEpilogue(_ c: ConvOp, _ out: OutputLayout) {
+        let g = c.geometry, channels = g.outChannels, stride = c.rawRowStride
+        let floor: Float = c.relu ? 0 : -.infinity
+        c.bias.withUnsafeBufferPointer { bp in
+            let bias = bp.baseAddress!
+            if c.globalAverage {
+                let sums = col
+                sums.update(repeating: 0, count: channels)
+                for y in 0..<g.outHeight {
+                    for x in 0..<g.outWidth {
+                        let px = raw + (y * stride + x) * channels
+                        for o in 0..<channels { sums[o] += fastMax(px[o] + bias[o], floor) }
+                    }
+                }
+                let inv = 1 / Float(g.outHeight * g.outWidth)
+                for o in 0..<channels { out.base[o * out.planeStride] = sums[o] * inv }
+            } else if let (k, s) = c.pool {
+                let best = col
+                for oy in 0..<c.outHeight {
+                    for ox in 0..<c.outWidth {
+                        best.update(repeating: -.infinity, count: channels)
+                        for ky in 0..<k {
+                            for kx in 0..<k {
+                                let px = raw + ((oy * s + ky) * stride + ox * s + kx) * channels
+                                for o in 0..<channels { best[o] = fastMax(best[o], px[o]) }
+                            }
+                        }
+                        let target = out.base + oy * out.rowStride + ox
+                        for o in 0..<channels { target[o * out.planeStride] = fastMax(best[o] + bias[o], floor) }
+                    }
+                }
+            } else {
+                for y in 0..<g.outHeight {
+                    for x in 0..<g.outWidth {
+                        let px = raw + (y * stride + x) * channels
+                        let target = out.base + y * out.rowStride + x
+                        for o in 0..<channels { target[o * out.planeStride] = fastMax(px[o] + bias[o], floor) }
                     }
                 }
             }

@@ -156,43 +156,52 @@ final class BatchNormLayer: NetworkLayer {
         let n = x.batchSize, c = x.shape[1], sp = x.count / (n * c)
         var out = [Float](repeating: 0, count: x.count)
         if !training {
-            for ch in 0..<c {
-                let scale = gamma.value[ch] / (runningVar[ch] + epsilon).squareRoot()
-                let shift = beta.value[ch] - runningMean[ch] * scale
-                for s in 0..<n {
-                    let base = (s * c + ch) * sp
-                    for i in 0..<sp { out[base + i] = x.values[base + i] * scale + shift }
+            x.values.withUnsafeBufferPointer { xp in out.withUnsafeMutableBufferPointer { op in
+                for ch in 0..<c {
+                    let scale = gamma.value[ch] / (runningVar[ch] + epsilon).squareRoot()
+                    let shift = beta.value[ch] - runningMean[ch] * scale
+                    for s in 0..<n {
+                        let base = (s * c + ch) * sp
+                        for i in 0..<sp { op[base + i] = xp[base + i] * scale + shift }
+                    }
                 }
-            }
+            } }
             return Tensor(x.shape, out)
         }
         let m = Double(n * sp)
         xhat = [Float](repeating: 0, count: x.count)
         invStd = [Float](repeating: 0, count: c)
         cachedShape = x.shape
-        for ch in 0..<c {
-            var sum = 0.0, sq = 0.0
-            for s in 0..<n {
-                let base = (s * c + ch) * sp
-                for i in 0..<sp { let v = Double(x.values[base + i]); sum += v; sq += v * v }
-            }
-            let mean = sum / m
-            let variance = max(0, sq / m - mean * mean)
-            let inv = Float(1 / (variance + Double(epsilon)).squareRoot())
-            invStd[ch] = inv
-            let mf = Float(mean)
-            for s in 0..<n {
-                let base = (s * c + ch) * sp
-                for i in 0..<sp {
-                    let h = (x.values[base + i] - mf) * inv
-                    xhat[base + i] = h
-                    out[base + i] = h * gamma.value[ch] + beta.value[ch]
+        x.values.withUnsafeBufferPointer { xp in
+        out.withUnsafeMutableBufferPointer { op in
+        xhat.withUnsafeMutableBufferPointer { hp in
+            for ch in 0..<c {
+                // Per-sample partial sums in Float (vectorised), accumulated across samples in Double.
+                var sum = 0.0, sq = 0.0
+                for s in 0..<n {
+                    let row = xp.baseAddress! + (s * c + ch) * sp
+                    var a: Float = 0, b: Float = 0
+                    for i in 0..<sp { let v = row[i]; a += v; b += v * v }
+                    sum += Double(a); sq += Double(b)
                 }
+                let mean = sum / m
+                let variance = max(0, sq / m - mean * mean)
+                let inv = Float(1 / (variance + Double(epsilon)).squareRoot())
+                invStd[ch] = inv
+                let mf = Float(mean), g = gamma.value[ch], bt = beta.value[ch]
+                for s in 0..<n {
+                    let base = (s * c + ch) * sp
+                    for i in 0..<sp {
+                        let h = (xp[base + i] - mf) * inv
+                        hp[base + i] = h
+                        op[base + i] = h * g + bt
+                    }
+                }
+                let unbiased = m > 1 ? variance * m / (m - 1) : variance
+                runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * mf
+                runningVar[ch] = (1 - momentum) * runningVar[ch] + momentum * Float(unbiased)
             }
-            let unbiased = m > 1 ? variance * m / (m - 1) : variance
-            runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * mf
-            runningVar[ch] = (1 - momentum) * runningVar[ch] + momentum * Float(unbiased)
-        }
+        } } }
         return Tensor(x.shape, out)
     }
 
@@ -200,22 +209,24 @@ final class BatchNormLayer: NetworkLayer {
         let n = cachedShape[0], c = cachedShape[1], sp = dy.count / (n * c)
         let m = Float(n * sp)
         var dx = [Float](repeating: 0, count: dy.count)
-        for ch in 0..<c {
-            var sumDy: Float = 0, sumDyX: Float = 0
-            for s in 0..<n {
-                let base = (s * c + ch) * sp
-                for i in 0..<sp { sumDy += dy.values[base + i]; sumDyX += dy.values[base + i] * xhat[base + i] }
-            }
-            gamma.grad[ch] += sumDyX
-            beta.grad[ch] += sumDy
-            let k = gamma.value[ch] * invStd[ch] / m
-            for s in 0..<n {
-                let base = (s * c + ch) * sp
-                for i in 0..<sp {
-                    dx[base + i] = k * (m * dy.values[base + i] - sumDy - xhat[base + i] * sumDyX)
+        dy.values.withUnsafeBufferPointer { dp in
+        xhat.withUnsafeBufferPointer { hp in
+        dx.withUnsafeMutableBufferPointer { xp in
+            for ch in 0..<c {
+                var sumDy: Float = 0, sumDyX: Float = 0
+                for s in 0..<n {
+                    let base = (s * c + ch) * sp
+                    for i in 0..<sp { sumDy += dp[base + i]; sumDyX += dp[base + i] * hp[base + i] }
+                }
+                gamma.grad[ch] += sumDyX
+                beta.grad[ch] += sumDy
+                let k = gamma.value[ch] * invStd[ch] / m
+                for s in 0..<n {
+                    let base = (s * c + ch) * sp
+                    for i in 0..<sp { xp[base + i] = k * (m * dp[base + i] - sumDy - hp[base + i] * sumDyX) }
                 }
             }
-        }
+        } } }
         return Tensor(cachedShape, dx)
     }
 }
@@ -224,11 +235,15 @@ final class ReLULayer: NetworkLayer {
     private var input: [Float] = []
     func forward(_ x: Tensor, training: Bool) -> Tensor {
         if training { input = x.values }
-        return Tensor(x.shape, x.values.map { max($0, 0) })
+        return Tensor(x.shape, x.values.map { fastMax($0, 0) })
     }
     func backward(_ dy: Tensor) -> Tensor {
         var dx = dy.values
-        for i in 0..<dx.count where input[i] <= 0 { dx[i] = 0 }
+        input.withUnsafeBufferPointer { xp in
+            dx.withUnsafeMutableBufferPointer { dp in
+                for i in 0..<dp.count { dp[i] = xp[i] > 0 ? dp[i] : 0 }
+            }
+        }
         return Tensor(dy.shape, dx)
     }
 }
@@ -245,26 +260,33 @@ final class PoolLayer: NetworkLayer {
         let n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3]
         let ho = (h - kernel) / stride + 1, wo = (w - kernel) / stride + 1
         var out = [Float](repeating: 0, count: n * c * ho * wo)
-        if training { inputShape = x.shape; if isMax { argmax = [Int32](repeating: 0, count: out.count) } }
+        let keepArgmax = training && isMax
+        if training { inputShape = x.shape }
+        var indices = [Int32](repeating: 0, count: keepArgmax ? out.count : 0)
         let inv = 1 / Float(kernel * kernel)
-        for plane in 0..<(n * c) {
-            let ib = plane * h * w, ob = plane * ho * wo
-            for oy in 0..<ho {
-                for ox in 0..<wo {
-                    var best = -Float.infinity, bestIndex = 0, sum: Float = 0
-                    for ky in 0..<kernel {
-                        for kx in 0..<kernel {
-                            let idx = (oy * stride + ky) * w + ox * stride + kx
-                            let v = x.values[ib + idx]
-                            if v > best { best = v; bestIndex = idx }
-                            sum += v
+        x.values.withUnsafeBufferPointer { xp in
+        out.withUnsafeMutableBufferPointer { op in
+        indices.withUnsafeMutableBufferPointer { ap in
+            for plane in 0..<(n * c) {
+                let ib = plane * h * w, ob = plane * ho * wo
+                for oy in 0..<ho {
+                    for ox in 0..<wo {
+                        var best = -Float.infinity, bestIndex = 0, sum: Float = 0
+                        for ky in 0..<kernel {
+                            for kx in 0..<kernel {
+                                let idx = (oy * stride + ky) * w + ox * stride + kx
+                                let v = xp[ib + idx]
+                                if v > best { best = v; bestIndex = idx }
+                                sum += v
+                            }
                         }
+                        op[ob + oy * wo + ox] = isMax ? best : sum * inv
+                        if keepArgmax { ap[ob + oy * wo + ox] = Int32(bestIndex) }
                     }
-                    out[ob + oy * wo + ox] = isMax ? best : sum * inv
-                    if training && isMax { argmax[ob + oy * wo + ox] = Int32(bestIndex) }
                 }
             }
-        }
+        } } }
+        if keepArgmax { argmax = indices }
         return Tensor([n, c, ho, wo], out)
     }
 

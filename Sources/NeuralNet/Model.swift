@@ -115,7 +115,7 @@ public final class Model: Sendable {
                 guard t.values.allSatisfy({ $0.isFinite }) else { throw ModelError.nonFinite(source: source, name: name) }
             }
         }
-        if let extra = tensors.keys.sorted().first(where: { !expected.contains($0) }) {
+        if let extra = tensors.keys.sorted().first(where: { !expected.contains($0) && !$0.hasSuffix(SafeTensors.ignoredSuffix) }) {
             throw ModelError.unexpectedTensor(source: source, name: extra)
         }
     }

@@ -36,6 +36,8 @@ public enum SafeTensors {
             }
             guard let info = entry as? [String: Any] else { throw fail("entry for tensor '\(name)' is not an object") }
             guard let dtype = info["dtype"] as? String else { throw fail("tensor '\(name)' has no dtype") }
+            // PyTorch saves a batch-norm step counter as an integer tensor; it plays no part in inference.
+            if name.hasSuffix(ignoredSuffix), ["I64", "I32", "U8"].contains(dtype) { continue }
             guard dtype == "F32" else { throw fail("tensor '\(name)' has dtype \(dtype); only F32 is supported") }
             guard let shapeAny = info["shape"] as? [Any], let shape = intArray(shapeAny), shape.allSatisfy({ $0 >= 0 })
             else { throw fail("tensor '\(name)' has no valid shape") }
@@ -64,6 +66,9 @@ public enum SafeTensors {
         }
         return (tensors, metadata)
     }
+
+    /// Tensors with this suffix are bookkeeping (PyTorch's `bn.num_batches_tracked`) and are skipped on load.
+    public static let ignoredSuffix = ".num_batches_tracked"
 
     /// Serialises tensors in name order with contiguous offsets and a header padded to 8 bytes, so equal
     /// tensors always give equal bytes (the model hash depends on it).

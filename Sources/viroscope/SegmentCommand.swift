@@ -110,11 +110,7 @@ struct SegmentCommand: ParsableCommand {
         guard let pixels, let result else { return }
         if let overlay {
             let rgb = OverlayRenderer.render(image: pixels, segmentation: result)
-            do {
-                try TIFFWriter.writeRGB8(rgb, width: pixels.width, height: pixels.height, to: overlay)
-            } catch let error as TIFFWriteError {
-                throw ValidationError(error.description)
-            }
+            try TIFFWriter.writeRGB8(rgb, width: pixels.width, height: pixels.height, to: overlay)
         }
         let report = Report(
             path: image, width: result.width, height: result.height, count: result.count,

@@ -51,6 +51,30 @@ import Testing
                      .batchNorm(name: "bn"), .globalAvgPool, .dense(name: "d", units: 2), .softmax],
             classNames: ["uninfected", "infected"])
         try compare(chained, batch: 3, seed: 5)
+        // Unpadded, over-padded and very over-padded stride-1 convs (shared-row padding and its fallback).
+        let paddings = Architecture(
+            input: InputSpec(channels: 1, height: 9, width: 11, normalisation: "none"),
+            layers: [.conv2d(name: "c1", filters: 3, kernel: 3, padding: 0), .relu,
+                     .conv2d(name: "c2", filters: 4, kernel: 3, padding: 2), .relu,
+                     .conv2d(name: "c3", filters: 2, kernel: 3, padding: 3), .globalAvgPool,
+                     .dense(name: "d", units: 2), .softmax],
+            classNames: ["uninfected", "infected"])
+        try compare(paddings, batch: 2, seed: 6)
+        // Long patches with few outputs take the pixel-major sgemm: with a 3×3/2 pool, without pooling into a
+        // padded conv, and with a fused global pool.
+        let transposed = Architecture(
+            input: InputSpec(channels: 8, height: 11, width: 13, normalisation: "none"),
+            layers: [.conv2d(name: "c1", filters: 12, kernel: 3, padding: 1), .relu, .maxPool(kernel: 3, stride: 2),
+                     .conv2d(name: "c2", filters: 16, kernel: 3, padding: 1), .relu,
+                     .conv2d(name: "c3", filters: 8, kernel: 3, padding: 1, bias: false), .batchNorm(name: "bn"),
+                     .conv2d(name: "c4", filters: 6, kernel: 3, padding: 1), .relu, .globalAvgPool,
+                     .dense(name: "d", units: 2), .softmax],
+            classNames: ["uninfected", "infected"])
+        let model = try Model(architecture: transposed, weights: try randomModelWeights(transposed, seed: 7))
+        let convs = model.plan.ops.compactMap { if case .conv(let c) = $0 { return c } else { return nil } }
+        #expect(convs.map(\.transposedOutput) == [true, true, true, true])
+        #expect(convs.last?.globalAverage == true)
+        try compare(transposed, batch: 3, seed: 7)
     }
 
     @Test func wrongInputShapeIsRejected() throws {

@@ -90,13 +90,31 @@ import Testing
             try Model(architecture: arch, weights: wrongShape)
         }
         var extra = weights
-        extra["bn1.num_batches_tracked"] = Tensor(zeros: [1])
-        #expect(throws: ModelError.unexpectedTensor(source: "in-memory model/weights.safetensors", name: "bn1.num_batches_tracked")) {
+        extra["fc.scale"] = Tensor(zeros: [1])
+        #expect(throws: ModelError.unexpectedTensor(source: "in-memory model/weights.safetensors", name: "fc.scale")) {
             try Model(architecture: arch, weights: extra)
         }
         var wrongClasses = arch
         wrongClasses.classNames = ["a", "b", "c"]
         #expect(throws: ModelError.self) { try Model(architecture: wrongClasses, weights: weights) }
+    }
+
+    /// A PyTorch state dict saved with safetensors carries an I64 `num_batches_tracked` per batch norm.
+    @Test func pytorchBatchNormCounterIsSkipped() throws {
+        let arch = smallArchitecture()
+        let weights = try randomModelWeights(arch, seed: 8)
+        let plain = SafeTensors.encode(weights)
+        let headerLength = plain[0..<8].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        let dataLength = plain.count - 8 - headerLength
+        var header = String(decoding: plain[8..<(8 + headerLength)], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        header.removeLast()
+        header += ",\"bn1.num_batches_tracked\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[\(dataLength),\(dataLength + 8)]}}"
+        let h = Array(header.utf8)
+        var bytes = (0..<8).map { UInt8(truncatingIfNeeded: h.count >> (8 * $0)) } + h
+        bytes += plain[(8 + headerLength)...]
+        bytes += [UInt8](repeating: 0, count: 8)
+        let model = try Model(architectureJSON: try arch.jsonBytes(), weights: bytes)
+        #expect(model.weights == weights)
     }
 
     @Test func badArchitectureFilesAreNamed() throws {

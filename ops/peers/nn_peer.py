@@ -7,6 +7,7 @@ inputs, checks the outputs agree with ours, and prints ours vs ORT for 1 and 2 t
 """
 import argparse
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -120,11 +121,13 @@ def time_ort(model_bytes, x, threads, iterations):
     sess = ort.InferenceSession(model_bytes, opts, providers=["CPUExecutionProvider"])
     out = sess.run(None, {"input": x})[0]
     times = []
+    cpu0 = time.process_time()
     for _ in range(iterations):
         t0 = time.perf_counter()
         out = sess.run(None, {"input": x})[0]
         times.append(time.perf_counter() - t0)
-    return out, float(np.mean(times)), float(np.min(times))
+    cpu = (time.process_time() - cpu0) / iterations
+    return out, float(np.mean(times)), float(np.min(times)), cpu
 
 
 def run_ours(binary, out_dir, batch, iterations, threads):
@@ -144,9 +147,10 @@ def main():
     ap.add_argument("--tolerance", type=float, default=1e-4)
     args = ap.parse_args()
 
+    load_before = os.getloadavg()[0]
     rows, worst = [], 0.0
     for threads in (1, 2):
-        ours_means, ours_bests, ort_means, ort_bests = [], [], [], []
+        ours_means, ours_bests, ort_means, ort_bests, ours_cpu, ort_cpu = [], [], [], [], [], []
         for r in range(args.rounds):
             d = f"{args.work}/t{threads}-r{r}"
             meta = run_ours(args.viroscope, d, args.batch, args.iterations, threads)
@@ -156,23 +160,28 @@ def main():
             x = np.fromfile(f"{d}/inputs.f32", dtype="<f4").reshape(b, c, h, w)
             ours = np.fromfile(f"{d}/outputs.f32", dtype="<f4").reshape(b, meta["classes"])
             model = build_onnx(arch, weights, b)
-            out, mean, best = time_ort(model.SerializeToString(), x, threads, args.iterations)
+            out, mean, best, cpu = time_ort(model.SerializeToString(), x, threads, args.iterations)
             worst = max(worst, float(np.max(np.abs(out - ours))))
             ours_means.append(meta["crops_per_s"]); ours_bests.append(meta["best_crops_per_s"])
             ort_means.append(b / mean); ort_bests.append(b / best)
+            ours_cpu.append(meta["crops_per_cpu_s"]); ort_cpu.append(b / cpu)
         rows.append((threads, float(np.median(ours_means)), float(np.median(ort_means)), max(ours_bests), max(ort_bests),
-                     meta["flops_per_crop"], meta["sgemm_ceiling_gflops"], meta.get("openblas_core", "?")))
+                     meta["flops_per_crop"], meta["sgemm_ceiling_gflops"], meta.get("openblas_core", "?"),
+                     float(np.median(ours_cpu)), float(np.median(ort_cpu))))
 
     print(f"\nCNN inference, default classifier {arch['input']['height']}x{arch['input']['width']} "
           f"({rows[0][5] / 1e6:.1f} MFLOP/crop), batch {args.batch}, {args.iterations} batches x {args.rounds} alternating rounds")
     print(f"peer: onnxruntime {ort.__version__} CPU provider, ORT_ENABLE_ALL, same ONNX-exported weights and inputs; "
           f"ours: OpenBLAS {rows[0][7]} kernels")
     print(f"{'threads':>7}  {'ours crops/s':>12}  {'ORT crops/s':>11}  {'ratio':>5}  {'ours best':>9}  {'ORT best':>8}  "
-          f"{'ratio':>5}  {'ours GFLOP/s':>12}  {'sgemm 512^3':>11}")
-    for t, o, r, ob, rb, flops, ceiling, _ in rows:
+          f"{'ratio':>5}  {'ours/CPU-s':>10}  {'ORT/CPU-s':>9}  {'ratio':>5}  {'ours GFLOP/s':>12}  {'sgemm 512^3':>11}")
+    for t, o, r, ob, rb, flops, ceiling, _, oc, rc in rows:
         print(f"{t:>7}  {o:>12.0f}  {r:>11.0f}  {o / r:>5.2f}  {ob:>9.0f}  {rb:>8.0f}  {ob / rb:>5.2f}  "
-              f"{flops * o / 1e9:>12.1f}  {ceiling:>11.1f}")
-    print("crops/s columns: median over rounds of the mean batch time; best: fastest single batch in any round")
+              f"{oc:>10.0f}  {rc:>9.0f}  {oc / rc:>5.2f}  {flops * o / 1e9:>12.1f}  {ceiling:>11.1f}")
+    print("crops/s: median over rounds of the mean batch time; best: fastest single batch in any round; "
+          "/CPU-s: crops per second of process CPU time (all threads), median over rounds")
+    print(f"machine: {os.cpu_count()} cores, 1-minute load average {load_before:.1f} before and {os.getloadavg()[0]:.1f} "
+          "after (other processes compete with both sides alike)")
     if worst >= args.tolerance:
         sys.exit(f"nn_peer: outputs differ from ONNX Runtime by {worst:.3e} (tolerance {args.tolerance})")
     print(f"outputs agree with ONNX Runtime: max abs difference {worst:.2e} < {args.tolerance}")
