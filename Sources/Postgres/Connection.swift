@@ -17,6 +17,7 @@ public final class Connection {
     /// and planning each from scratch costs about as much as executing it.
     private var preparedStatements: [String: String] = [:]
     private static let preparedStatementLimit = 256
+    private var preparedStatementCounter = 0
     private let logger: Logger
 
     /// Where this connection points, password removed: safe to log and to put in error messages.
@@ -65,6 +66,7 @@ public final class Connection {
         handle = nil
         transactionDepth = 0
         preparedStatements.removeAll()
+        preparedStatementCounter = 0
         try open(retryFor: retryFor)
     }
 
@@ -184,8 +186,11 @@ public final class Connection {
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
             let error = failure(result)
             PQclear(result)
-            // A schema change can invalidate a cached statement; forget it so the next call prepares afresh.
-            if error.sqlState == "0A000" || error.sqlState == "26000" { preparedStatements[sql] = nil }
+            // A schema change can invalidate a cached statement ("cached plan must not change result type"):
+            // forget it, and outside a transaction (which the error would have aborted) run it again unprepared.
+            if error.sqlState == "0A000" || error.sqlState == "26000", preparedStatements.removeValue(forKey: sql) != nil {
+                if transactionDepth == 0 { return try run(sql, params) }
+            }
             throw error
         }
         return result
@@ -196,7 +201,8 @@ public final class Connection {
     private func preparedName(for sql: String, parameterCount: Int, handle: OpaquePointer) throws -> String? {
         if let name = preparedStatements[sql] { return name }
         guard parameterCount > 0, preparedStatements.count < Connection.preparedStatementLimit else { return nil }
-        let name = "viroscope_\(preparedStatements.count)"
+        preparedStatementCounter += 1
+        let name = "viroscope_\(preparedStatementCounter)"
         guard let result = PQprepare(handle, name, sql, Int32(parameterCount), nil) else { throw failure(nil) }
         defer { PQclear(result) }
         guard PQresultStatus(result) == PGRES_COMMAND_OK else { throw failure(result) }
