@@ -8,8 +8,9 @@ struct AnalyseImagesExecutor: JobExecutor {
     }
 }
 
-/// The kinds this worker runs: the queue's built-ins plus the executable's own.
-func workerRegistry() -> ExecutorRegistry {
+/// The kinds this worker runs: the queue's built-ins plus the executable's own. `imageRoot` is where image
+/// paths in `analyse-images` payloads are resolved, for the executor that replaces the placeholder.
+func workerRegistry(imageRoot: String?) -> ExecutorRegistry {
     var registry = ExecutorRegistry.builtin
     registry.register("analyse-images", AnalyseImagesExecutor())
     return registry

@@ -64,7 +64,7 @@ struct RunCommand: ParsableCommand {
         config.shutdownGrace = shutdownGrace.duration
         config.retryPolicy = RetryPolicy(base: retryBase.duration, cap: retryCap.duration)
         config.version = workerVersion
-        let pool = WorkerPool(configuration: config, registry: workerRegistry(), logger: logger)
+        let pool = WorkerPool(configuration: config, registry: workerRegistry(imageRoot: imageRoot), logger: logger)
 
         let signals = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
             signal(number, SIG_IGN)
