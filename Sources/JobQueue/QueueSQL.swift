@@ -19,18 +19,21 @@ enum QueueSQL {
     static let notify = "SELECT pg_notify($1, current_schema() || ':' || $2)"
 
     /// Claims up to $2 jobs from queues $1 for worker $4 with a lease of $3 seconds.
+    ///
+    /// The unpaused queues are computed once (an InitPlan) rather than anti-joined per row, which would
+    /// make the planner sort the whole table instead of walking `jobs_claimable` in order; the UPDATE finds
+    /// the claimed rows by primary key for the same reason.
     static let claim = """
         WITH c AS MATERIALIZED (
             SELECT id FROM jobs
             WHERE state IN ('available', 'retryable') AND run_at <= now()
-              AND queue = ANY($1::text[])
-              AND NOT EXISTS (SELECT 1 FROM queue_pauses p WHERE p.queue = jobs.queue)
+              AND queue = ANY(ARRAY(SELECT unnest($1::text[]) EXCEPT SELECT queue FROM queue_pauses))
             ORDER BY priority, run_at, id
             LIMIT $2
             FOR UPDATE SKIP LOCKED)
         UPDATE jobs j SET state = 'running', attempt = j.attempt + 1, lease_token = gen_random_uuid(),
             lease_expires_at = now() + make_interval(secs => $3::float8), worker_id = $4, updated_at = now()
-        FROM c WHERE j.id = c.id
+        WHERE j.id = ANY(ARRAY(SELECT id FROM c))
         RETURNING j.id, j.queue, j.kind, j.campaign_id, j.payload::text AS payload, j.attempt, j.max_attempts,
             j.priority, j.lease_token, j.worker_id
         """
@@ -43,10 +46,16 @@ enum QueueSQL {
               AND NOT EXISTS (SELECT 1 FROM queue_pauses p WHERE p.queue = jobs.queue)) AS idle
         """
 
+    /// Never waits: a row locked right now is being completed or failed by its worker, so it needs no
+    /// extension (and waiting could deadlock with that worker's batch statement).
     static let extendLeases = """
+        WITH held AS (
+            SELECT j.id FROM jobs j JOIN unnest($1::bigint[], $2::uuid[]) AS d(id, token)
+                ON j.id = d.id AND j.lease_token = d.token
+            WHERE j.state = 'running'
+            FOR UPDATE OF j SKIP LOCKED)
         UPDATE jobs j SET lease_expires_at = now() + make_interval(secs => $3::float8)
-        FROM unnest($1::bigint[], $2::uuid[]) AS d(id, token)
-        WHERE j.id = d.id AND j.lease_token = d.token AND j.state = 'running'
+        FROM held WHERE j.id = held.id
         RETURNING j.id
         """
 
@@ -56,11 +65,13 @@ enum QueueSQL {
         WHERE id = $1 AND lease_token = $2 AND state = 'running'
         """
 
+    /// Multi-row statements lock their rows in id order first, so two of them can never deadlock.
     static let completeBatch = """
+        WITH locked AS (SELECT id FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE)
         UPDATE jobs j SET state = 'succeeded', finished_at = now(), updated_at = now(),
             lease_token = NULL, lease_expires_at = NULL
-        FROM unnest($1::bigint[], $2::uuid[]) AS d(id, token)
-        WHERE j.id = d.id AND j.lease_token = d.token AND j.state = 'running'
+        FROM unnest($1::bigint[], $2::uuid[]) AS d(id, token), locked
+        WHERE j.id = d.id AND locked.id = d.id AND j.lease_token = d.token AND j.state = 'running'
         RETURNING j.id
         """
 
@@ -81,10 +92,11 @@ enum QueueSQL {
 
     /// Gives claimed jobs back untouched (shutdown): the attempt is not counted.
     static let release = """
+        WITH locked AS (SELECT id FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE)
         UPDATE jobs j SET state = 'available', attempt = greatest(j.attempt - 1, 0), run_at = now(),
             lease_token = NULL, lease_expires_at = NULL, updated_at = now()
-        FROM unnest($1::bigint[], $2::uuid[]) AS d(id, token)
-        WHERE j.id = d.id AND j.lease_token = d.token AND j.state = 'running'
+        FROM unnest($1::bigint[], $2::uuid[]) AS d(id, token), locked
+        WHERE j.id = d.id AND locked.id = d.id AND j.lease_token = d.token AND j.state = 'running'
         RETURNING j.id
         """
 
@@ -115,9 +127,12 @@ enum QueueSQL {
     static let pausedQueues = "SELECT queue FROM queue_pauses ORDER BY queue"
 
     static let cancelCampaign = """
-        UPDATE jobs SET state = 'cancelled', finished_at = now(), updated_at = now(),
+        WITH locked AS (
+            SELECT id FROM jobs WHERE campaign_id = $1 AND state IN ('available', 'retryable', 'running')
+            ORDER BY id FOR UPDATE)
+        UPDATE jobs j SET state = 'cancelled', finished_at = now(), updated_at = now(),
             lease_token = NULL, lease_expires_at = NULL
-        WHERE campaign_id = $1 AND state IN ('available', 'retryable', 'running')
+        FROM locked WHERE j.id = locked.id AND j.state IN ('available', 'retryable', 'running')
         """
 
     static let retryCampaign = """

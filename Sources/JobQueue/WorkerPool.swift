@@ -268,7 +268,8 @@ public final class WorkerPool: Sendable {
                     }
                     nextRescue = now + config.rescueInterval
                 }
-                if try connection.waitForNotification(timeout: .milliseconds(200)) != nil {
+                // Short waits so a finished pool is not kept waiting for the maintenance thread.
+                if try connection.waitForNotification(timeout: .milliseconds(50)) != nil {
                     while try connection.waitForNotification(timeout: .zero) != nil {}
                     stop.wake()
                 }
@@ -301,15 +302,22 @@ public final class WorkerPool: Sendable {
         return nil
     }
 
-    /// Runs `body`, reconnecting and running it again when the connection was lost. The queue's statements
-    /// are fenced by lease tokens, so repeating one whose commit was in flight cannot apply it twice.
+    /// Runs `body`, reconnecting and running it again when the connection was lost, and retrying a few
+    /// times on deadlock or serialization failure. The queue's statements are fenced by lease tokens, so
+    /// repeating one whose commit was in flight cannot apply it twice.
     private func withDatabase<T>(_ connection: Connection, patience: Duration? = nil, _ body: () throws -> T) throws -> T {
+        var transientFailures = 0
         while true {
             do {
                 return try body()
             } catch let error as PostgresError where error.isConnectionProblem {
                 logger.warning("\(error); reconnecting")
                 try reconnect(connection, until: nil, patience: patience)
+            } catch let error as PostgresError where error.sqlState == "40P01" || error.sqlState == "40001" {
+                transientFailures += 1
+                if transientFailures > 5 { throw error }
+                logger.debug("\(error); retrying")
+                Thread.sleep(forTimeInterval: 0.01 * Double(transientFailures))
             }
         }
     }

@@ -13,6 +13,11 @@ public final class Connection {
     private let settings: [(name: String, value: String)]
     private var listenedChannels: [String] = []
     private var transactionDepth = 0
+    /// Server-side prepared statements by SQL text: the queue runs the same few statements thousands of times,
+    /// and planning each from scratch costs about as much as executing it.
+    private var preparedStatements: [String: String] = [:]
+    private static let preparedStatementLimit = 256
+    private var preparedStatementCounter = 0
     private let logger: Logger
 
     /// Where this connection points, password removed: safe to log and to put in error messages.
@@ -60,6 +65,8 @@ public final class Connection {
         if let handle { PQfinish(handle) }
         handle = nil
         transactionDepth = 0
+        preparedStatements.removeAll()
+        preparedStatementCounter = 0
         try open(retryFor: retryFor)
     }
 
@@ -168,16 +175,39 @@ public final class Connection {
         let cStrings: [UnsafeMutablePointer<CChar>?] = params.map { value in value.flatMap { strdup($0.postgresText) } }
         defer { for pointer in cStrings { free(pointer) } }
         let values: [UnsafePointer<CChar>?] = cStrings.map { $0.map { UnsafePointer($0) } }
-        guard let result = PQexecParams(handle, sql, Int32(values.count), nil, values, nil, nil, 0) else {
-            throw failure(nil)
+        let result: OpaquePointer?
+        if let name = try preparedName(for: sql, parameterCount: values.count, handle: handle) {
+            result = PQexecPrepared(handle, name, Int32(values.count), values, nil, nil, 0)
+        } else {
+            result = PQexecParams(handle, sql, Int32(values.count), nil, values, nil, nil, 0)
         }
+        guard let result else { throw failure(nil) }
         let status = PQresultStatus(result)
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
             let error = failure(result)
             PQclear(result)
+            // A schema change can invalidate a cached statement ("cached plan must not change result type"):
+            // forget it, and outside a transaction (which the error would have aborted) run it again unprepared.
+            if error.sqlState == "0A000" || error.sqlState == "26000", preparedStatements.removeValue(forKey: sql) != nil {
+                if transactionDepth == 0 { return try run(sql, params) }
+            }
             throw error
         }
         return result
+    }
+
+    /// The prepared statement for `sql`, preparing it on first use. Only parameterised statements are
+    /// cached (they are the repeated ones), up to a limit so generated SQL cannot grow the cache forever.
+    private func preparedName(for sql: String, parameterCount: Int, handle: OpaquePointer) throws -> String? {
+        if let name = preparedStatements[sql] { return name }
+        guard parameterCount > 0, preparedStatements.count < Connection.preparedStatementLimit else { return nil }
+        preparedStatementCounter += 1
+        let name = "viroscope_\(preparedStatementCounter)"
+        guard let result = PQprepare(handle, name, sql, Int32(parameterCount), nil) else { throw failure(nil) }
+        defer { PQclear(result) }
+        guard PQresultStatus(result) == PGRES_COMMAND_OK else { throw failure(result) }
+        preparedStatements[sql] = name
+        return name
     }
 
     private func failure(_ result: OpaquePointer?) -> PostgresError {

@@ -22,10 +22,13 @@ func parseDuration(_ text: String) -> Duration? {
 
 struct DurationArgument: ExpressibleByArgument {
     let duration: Duration
+    let text: String
     init?(argument: String) {
         guard let duration = parseDuration(argument) else { return nil }
         self.duration = duration
+        self.text = argument
     }
+    var defaultValueDescription: String { text }
 }
 
 /// Logs go to stderr; stdout is for results.

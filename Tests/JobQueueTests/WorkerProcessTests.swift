@@ -68,6 +68,36 @@ struct WorkerProcessTests {
         #expect(child.stderr.contains("stopping"))
     }
 
+    @Test func jobsStillRunningAfterTheGracePeriodAreReleasedAndTheWorkerExitsZero() throws {
+        let database = try TestDatabase.create()
+        defer { database.drop() }
+        let connection = try database.connect()
+        let id = try #require(try Enqueue.enqueue([probe(sleepMs: 20_000)], on: connection).first)
+        let child = try worker(database.url, ["--shutdown-grace", "500ms"])
+        #expect(try eventually { try count(connection, state: .running) == 1 }, "stderr: \(child.stderr)")
+        let start = ContinuousClock.now
+        child.signal(SIGTERM)
+        #expect(try child.wait(timeout: .seconds(10)) == 0, "stderr: \(child.stderr.suffix(2000))")
+        #expect(ContinuousClock.now - start < .seconds(8))
+        let job = try connection.query("SELECT state, attempt FROM jobs WHERE id = $1", [id])[0]
+        #expect(try job.string("state") == "available" && job.int("attempt") == 0)
+        #expect(try probeCounts(connection).rows == 0)
+    }
+
+    @Test func benchQueueCommandPrintsTheJSONTheBenchmarkWrapperReads() throws {
+        let database = try TestDatabase.create(migrate: false)
+        defer { database.drop() }
+        let run = try ChildProcess.run("viroscope-worker", ["bench-queue", "--database-url", database.baseURL, "--jobs", "500",
+                                                            "--workers", "2", "--json"],
+                                       environment: ["VIROSCOPE_MIGRATIONS": RepositoryPaths.migrations.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(object["system"] as? String == "viroscope")
+        #expect(object["jobs"] as? Int == 500 && object["workers"] as? Int == 2)
+        #expect(object["exactly_once"] as? Bool == true)
+        #expect((object["jobs_per_second"] as? Double ?? 0) > 0 && (object["seconds"] as? Double ?? 0) > 0)
+    }
+
     @Test func workerSurvivesADatabaseRestartAndFinishes() throws {
         let cluster = try PrivateCluster()
         let connection = try Connection.connect(url: cluster.url)

@@ -33,6 +33,19 @@ struct ConnectionTests {
         #expect(try withNull[0].bool("is_null"))
     }
 
+    @Test func cachedStatementsSurviveSchemaChanges() throws {
+        let database = try TestDatabase.create(migrate: false)
+        defer { database.drop() }
+        let connection = try database.connect()
+        try connection.execute("CREATE TABLE t (a int)")
+        try connection.execute("INSERT INTO t VALUES ($1)", [1])
+        let select = "SELECT * FROM t WHERE a >= $1"
+        #expect(try connection.query(select, [0])[0].columnNames == ["a"])
+        try connection.execute("ALTER TABLE t ADD COLUMN b text")
+        #expect(try connection.query(select, [0])[0].columnNames == ["a", "b"])
+        #expect(try connection.query(select, [0]).count == 1)
+    }
+
     @Test func accessorsRejectNullAndWrongTypes() throws {
         let database = try TestDatabase.create(migrate: false)
         defer { database.drop() }
