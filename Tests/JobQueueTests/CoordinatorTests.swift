@@ -73,7 +73,7 @@ struct CoordinatorTests {
         #expect(run.status == 0, "\(run.stderr)")
         let errors = try connection.query("SELECT kind, state, attempt, last_error FROM jobs ORDER BY id")
         #expect(try errors.map { try $0.string("state") } == ["discarded", "discarded"])
-        #expect(try errors[0].string("last_error").contains("not implemented in this build"))
+        #expect(try errors[0].string("last_error").contains("bad analyse-images payload"))
         #expect(try errors[1].string("last_error").contains("no executor for job kind \"mystery\""))
         #expect(try ChildProcess.run("viroscope-worker", ["run", "--concurrency", "0"]).status == 2)
     }
