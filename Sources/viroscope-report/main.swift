@@ -25,7 +25,10 @@ struct ReportCommand: ParsableCommand {
     var databaseURL: String?
 
     @Option(help: "Campaign name.")
-    var campaign: String
+    var campaign: String?
+
+    @Flag(help: "Print the JSON Schema of --format json output and exit.")
+    var printSchema = false
 
     @Option(help: "Output format: table, csv, json or html.")
     var format: Format = .table
@@ -36,7 +39,16 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Write to this file instead of standard output (for csv with --level all: a directory, one file per level).")
     var out: String?
 
+    func validate() throws {
+        if !printSchema, campaign == nil { throw ValidationError("give --campaign NAME (or --print-schema)") }
+    }
+
     func run() throws {
+        if printSchema {
+            print(ReportJSONSchema.schema)
+            return
+        }
+        guard let campaign else { return }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .warning

@@ -91,16 +91,19 @@ struct SynthCommand: ParsableCommand {
         let campaign = try SyntheticCampaign(settings: settings)
         let start = Date()
         var lastReport = Date.distantPast
+        // On a terminal the line rewrites itself; in a log, one line every 10 s keeps it readable.
+        let terminal = isatty(STDERR_FILENO) == 1
+        let interval: TimeInterval = terminal ? 0.5 : 10
         let summary: CampaignSummary
         do {
             summary = try campaign.generate(into: out, overwrite: force) { done, total in
                 let now = Date()
-                guard done == total || now.timeIntervalSince(lastReport) >= 0.5 else { return }
+                guard done == total || now.timeIntervalSince(lastReport) >= interval else { return }
                 lastReport = now
                 let rate = Double(done) / max(now.timeIntervalSince(start), 1e-9)
-                FileHandle.standardError.write(Data(
-                    "\rsynth: \(done)/\(total) fields (\(String(format: "%.1f", rate)) fields/s)".utf8))
-                if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+                let line = "synth: \(done)/\(total) fields (\(String(format: "%.1f", rate)) fields/s)"
+                FileHandle.standardError.write(Data((terminal ? "\r" + line : line + "\n").utf8))
+                if terminal, done == total { FileHandle.standardError.write(Data("\n".utf8)) }
             }
         } catch SyntheticCampaignError.outputNotEmpty(let path) {
             throw SynthFailure(message: "output directory '\(path)' exists and is not empty; "
