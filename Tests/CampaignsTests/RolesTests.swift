@@ -1,6 +1,7 @@
 import Campaigns
 import Foundation
 import JobQueue
+import Logging
 import Postgres
 import Synchronization
 import Testing
@@ -244,7 +245,9 @@ private final class RoleSchema {
         try admin.executeScript("CREATE SCHEMA " + Connection.quoteIdentifier(name))
         let migrations = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("migrations").path
-        _ = try Migrator(directory: migrations).migrate(on: try adminConnection())
+        var logger = Logger(label: "viroscope.test.roles")
+        logger.logLevel = .warning
+        _ = try Migrator(directory: migrations, logger: logger).migrate(on: try adminConnection())
     }
 
     /// The cluster superuser (the test URL's user), in this schema.
