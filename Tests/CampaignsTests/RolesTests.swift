@@ -38,15 +38,17 @@ import Testing
         #expect(job.id == jobIDs[0])
         #expect(try Heartbeat.extendLeases([job], lease: .seconds(60), on: connection) == [job.id])
         try Completion.complete(job, on: connection) { conn in
+            // Every column the executor's result statement (CampaignSQL.insertResults) writes.
             try conn.execute("""
                 INSERT INTO image_results (image_set_id, job_id, worker_id, model_sha256, nuclei, infected,
-                                           software_version, duration_ms)
-                VALUES ($1, $2, $3, $4, 2, 1, 'test', 1.5)
+                                           mean_p_infected, reporter_positive, threshold, reporter_threshold, settings,
+                                           software_version, error, duration_ms)
+                VALUES ($1, $2, $3, $4, 2, 1, 0.5, 1, 0.5, 300, '{}'::jsonb, 'test', NULL, 1.5)
                 """, [campaign.imageSetID, job.id, workerID, campaign.modelSHA256])
             try conn.copyIn(table: "nuclei", columns: ["image_set_id", "label", "x", "y", "area", "mean_intensity",
-                                                       "p_infected"],
-                            rows: [[campaign.imageSetID, 1, 10.0, 12.0, 80, 0.4, 0.9],
-                                   [campaign.imageSetID, 2, 30.0, 32.0, 70, 0.3, 0.1]])
+                                                       "reporter_mean", "p_infected"],
+                            rows: [[campaign.imageSetID, 1, 10.0, 12.0, 80, 0.4, 900.0, 0.9],
+                                   [campaign.imageSetID, 2, 30.0, 32.0, 70, 0.3, 100.0, 0.1]])
         }
 
         // Failure, retry, rescue of an expired lease, release at shutdown and the probe's result row.
@@ -201,10 +203,17 @@ import Testing
             }
             outcomes.withLock { $0.append(outcome) }
         }
-        let names = try outcomes.withLock { try $0.map { try $0.get() } }
+        let results = outcomes.withLock { $0 }
+        let names = results.compactMap { try? $0.get() }
         defer { for name in names { RoleSchema.drop(name) } }
+        for case .failure(let error) in results { Issue.record("migrating a schema failed: \(error)") }
         #expect(names.count == count)
         let admin = try Connection.connect(url: try RoleSchema.baseURL())
+        // Applying again is a no-op (roles exist, grants are recorded as applied).
+        if let first = names.first {
+            let again = try Connection.connect(url: try RoleSchema.baseURL(), settings: ["search_path": first])
+            #expect(try Migrator(directory: RoleSchema.migrationsDirectory).migrate(on: again).isEmpty)
+        }
         for name in names {
             let row = try admin.query("""
                 SELECT has_schema_privilege('viroscope_worker', $1::text, 'USAGE') AS usage,
@@ -243,12 +252,19 @@ private final class RoleSchema {
         name = "roles_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         let admin = try Connection.connect(url: base)
         try admin.executeScript("CREATE SCHEMA " + Connection.quoteIdentifier(name))
-        let migrations = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("migrations").path
         var logger = Logger(label: "viroscope.test.roles")
         logger.logLevel = .warning
-        _ = try Migrator(directory: migrations, logger: logger).migrate(on: try adminConnection())
+        do {
+            _ = try Migrator(directory: RoleSchema.migrationsDirectory, logger: logger).migrate(on: try adminConnection())
+        } catch {
+            RoleSchema.drop(name)
+            throw error
+        }
     }
+
+    /// The repository's `migrations/`, found from this file's place in `Tests/CampaignsTests/`.
+    static let migrationsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("migrations").path
 
     /// The cluster superuser (the test URL's user), in this schema.
     func adminConnection() throws -> Connection { try Connection.connect(url: url(user: nil)) }
