@@ -83,6 +83,29 @@ import Testing
         #expect(try admin.query("SELECT count(*) AS n FROM job_probe_results")[0].int("n") == 1)
     }
 
+    @Test func workerPoolRunsAsWorkerRole() throws {
+        let schema = try RoleSchema()
+        defer { schema.drop() }
+        let coordinator = try schema.login(as: "viroscope_coordinator")
+        let worker = try schema.login(as: "viroscope_worker")
+        try Enqueue.enqueue((0..<3).map { index in
+            NewJob(kind: "probe", payload: #"{"sleep_ms": 0, "fail_times": \#(index == 0 ? 1 : 0)}"#)
+        }, on: coordinator.connection)
+
+        var configuration = WorkerConfiguration(databaseURL: worker.url)
+        configuration.exitWhenIdle = true
+        configuration.pollInterval = .milliseconds(50)
+        configuration.retryPolicy = RetryPolicy(base: .zero, cap: .zero)
+        var logger = Logger(label: "viroscope.test.roles")
+        logger.logLevel = .warning
+        let summary = try WorkerPool(configuration: configuration, logger: logger).run()
+
+        #expect(summary.succeeded == 3 && summary.retried == 1 && summary.discarded == 0)
+        let admin = try schema.adminConnection()
+        #expect(try admin.query("SELECT count(*) AS n FROM job_probe_results")[0].int("n") == 3)
+        #expect(try admin.query("SELECT count(*) AS n FROM workers WHERE stopped_at IS NOT NULL")[0].int("n") == 1)
+    }
+
     @Test func workerCannotChangeSubmissionsNorDeleteResults() throws {
         let schema = try RoleSchema()
         defer { schema.drop() }
@@ -271,12 +294,13 @@ private final class RoleSchema {
 
     /// Creates a LOGIN role in `group` (dropped by `drop()`) and connects as it, in this schema. The test cluster
     /// trusts loopback connections, so no password is involved.
-    func login(as group: String) throws -> (role: String, connection: Connection) {
+    func login(as group: String) throws -> (url: String, connection: Connection) {
         let role = "rt_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
         let admin = try Connection.connect(url: base)
         try admin.executeScript("CREATE ROLE \(role) LOGIN IN ROLE " + Connection.quoteIdentifier(group))
         roles.append(role)
-        return (role, try Connection.connect(url: url(user: role)))
+        let url = try url(user: role)
+        return (url, try Connection.connect(url: url))
     }
 
     func drop() {
