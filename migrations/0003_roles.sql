@@ -56,6 +56,8 @@ GRANT INSERT ON models, campaigns, plates, wells, image_sets, images TO viroscop
 GRANT USAGE ON SEQUENCE models_id_seq, campaigns_id_seq, plates_id_seq, wells_id_seq, image_sets_id_seq
     TO viroscope_coordinator;
 -- Enqueue, retry, cancel, rescue (UPDATE), clean (DELETE of old finished jobs), pause/resume.
+-- Cancelling a campaign (and retrying it) records that on the campaign, for reports.
+GRANT UPDATE (state) ON campaigns TO viroscope_coordinator;
 GRANT INSERT, UPDATE, DELETE ON jobs TO viroscope_coordinator;
 GRANT USAGE ON SEQUENCE jobs_id_seq TO viroscope_coordinator;
 GRANT INSERT, DELETE ON queue_pauses TO viroscope_coordinator;

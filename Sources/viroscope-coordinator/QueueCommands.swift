@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Campaigns
 import JobQueue
 
 struct RetryCommand: ParsableCommand {
@@ -7,7 +8,7 @@ struct RetryCommand: ParsableCommand {
         commandName: "retry", abstract: "Requeue discarded (and cancelled) jobs of a campaign, or every discarded job.")
 
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "Campaign whose discarded and cancelled jobs to requeue.") var campaign: Int64?
+    @Option(help: "Campaign (name or id) whose discarded and cancelled jobs to requeue.") var campaign: String?
     @Flag(help: "Requeue every discarded job.") var discarded = false
 
     func validate() throws {
@@ -17,7 +18,11 @@ struct RetryCommand: ParsableCommand {
     func run() throws {
         try database.withConnection("retry") { connection in
             let count = if let campaign {
-                try CampaignControl.retry(campaignID: campaign, on: connection)
+                try connection.transaction { connection in
+                    let id = try CampaignLookup.id(for: campaign, on: connection)
+                    try CampaignLookup.setCancelled(false, campaignID: id, on: connection)
+                    return try CampaignControl.retry(campaignID: id, on: connection)
+                }
             } else {
                 try CampaignControl.retryDiscarded(on: connection)
             }
@@ -31,11 +36,16 @@ struct CancelCommand: ParsableCommand {
         commandName: "cancel", abstract: "Cancel a campaign's unfinished jobs (running ones cannot commit results).")
 
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "Campaign to cancel.") var campaign: Int64
+    @Option(help: "Campaign to cancel (name or id).") var campaign: String
 
     func run() throws {
         try database.withConnection("cancel") { connection in
-            print("cancelled \(try CampaignControl.cancel(campaignID: campaign, on: connection)) jobs")
+            let count = try connection.transaction { connection in
+                let id = try CampaignLookup.id(for: campaign, on: connection)
+                try CampaignLookup.setCancelled(true, campaignID: id, on: connection)
+                return try CampaignControl.cancel(campaignID: id, on: connection)
+            }
+            print("cancelled \(count) jobs of campaign \(campaign)")
         }
     }
 }
