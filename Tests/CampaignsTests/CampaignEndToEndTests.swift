@@ -94,4 +94,24 @@ import TestSupport
         #expect(try fixture.drain(concurrency: 1).status == 0)
         #expect(try fixture.scalar("SELECT count(*) FROM image_results WHERE error IS NULL") == 3)
     }
+
+    @Test func cancellingByNameStopsTheJobsAndTheReportSaysSo() throws {
+        let fixture = try CampaignFixture(wells: 3)
+        defer { fixture.tearDown() }
+        #expect(try fixture.submit().status == 0)
+        let cancelled = try fixture.coordinator(["cancel", "--campaign", "c1"])
+        #expect(cancelled.status == 0, "\(cancelled.stderr)")
+        #expect(try fixture.scalar("SELECT count(*) FROM jobs WHERE state = 'cancelled'") == 1)
+        #expect(try fixture.drain(concurrency: 1).status == 0)
+        #expect(try fixture.scalar("SELECT count(*) FROM image_results") == 0)
+        let report = try ChildProcess.run(try BuiltExecutable.path("viroscope-report"),
+                                          ["--campaign", "c1", "--format", "json"], environment: fixture.environment)
+        #expect(report.status == 0, "\(report.stderr)")
+        #expect(try JSONRenderer.decode(Data(report.stdout.utf8)).campaign.state == "cancelled")
+        #expect(try fixture.coordinator(["cancel", "--campaign", "no-such-campaign"]).status == 1)
+
+        #expect(try fixture.coordinator(["retry", "--campaign", "c1"]).status == 0)
+        #expect(try fixture.drain(concurrency: 1).status == 0)
+        #expect(try fixture.scalar("SELECT count(*) FROM image_results") == 3)
+    }
 }
