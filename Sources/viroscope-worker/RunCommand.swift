@@ -110,7 +110,8 @@ struct RunCommand: ParsableCommand {
         defer { telemetry?.stop() }
         let registry = workerRegistry(databaseURL: config.databaseURL, imageRoot: imageRoot,
                                       onImageAnalysed: telemetry?.observer.imageAnalysedHandler(kind: AnalyseImagesPayload.kind))
-        telemetry?.observer.prepareSeries(kinds: registry.kinds)
+        // The production kind only: the diagnostic kinds (noop, probe) get series when they first run.
+        telemetry?.observer.prepareSeries(kinds: [AnalyseImagesPayload.kind])
         let pool = WorkerPool(configuration: config, registry: registry, logger: logger,
                               observer: telemetry?.observer ?? NoWorkerObserver())
 
