@@ -124,7 +124,7 @@ private final class TCPListener {
     let port: Int
 
     init(listen shouldListen: Bool = true) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw SocketError(call: "socket", code: errno) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -134,14 +134,15 @@ private final class TCPListener {
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
         }
-        guard bound == 0, !shouldListen || listen(fd, 4) == 0 else {
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard bound == 0, named == 0, !shouldListen || listen(fd, 4) == 0 else {
             let code = errno
             close(fd)
             throw SocketError(call: "bind/listen", code: code)
         }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
+        self.fd = fd
         port = Int(UInt16(bigEndian: address.sin_port))
     }
 
@@ -186,4 +187,62 @@ private func httpGet(port: Int, path: String) throws -> (status: Int, body: Stri
         throw SocketError(call: "parse HTTP response", code: EPROTO)
     }
     return (status, String(text[headEnd.upperBound...]))
+}
+
+/// Counts what a `WorkerPool` tells its observer, for checking the hooks without the executable.
+private final class RecordingObserver: WorkerObserver, @unchecked Sendable {
+    private let lock = NSLock()
+    private var claimed = 0
+    private var outcomes: [JobAttemptOutcome: Int] = [:]
+    private var busy = 0
+    private var busyPeak = 0
+    private var reachable = 0
+    private var durations: [Duration] = []
+
+    func jobsClaimed(_ jobs: [ClaimedJob]) { locked { claimed += jobs.count } }
+    func jobFinished(_ job: ClaimedJob, outcome: JobAttemptOutcome, duration: Duration?) {
+        locked {
+            outcomes[outcome, default: 0] += 1
+            if let duration { durations.append(duration) }
+        }
+    }
+    func databaseReachable() { locked { reachable += 1 } }
+    func busyThreadsChanged(by delta: Int) {
+        locked {
+            busy += delta
+            busyPeak = max(busyPeak, busy)
+        }
+    }
+
+    var snapshot: (claimed: Int, outcomes: [JobAttemptOutcome: Int], busy: Int, busyPeak: Int, reachable: Int, durations: [Duration]) {
+        locked { (claimed, outcomes, busy, busyPeak, reachable, durations) }
+    }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
+    }
+}
+
+@Suite(.enabled(if: TestDatabase.isConfigured, "VIROSCOPE_TEST_DATABASE_URL is not set; run the suite with ops/test"))
+struct WorkerObserverTests {
+    @Test func poolReportsEveryClaimAndOutcomeToItsObserver() throws {
+        let database = try TestDatabase.create()
+        defer { database.drop() }
+        let connection = try database.connect()
+        try Enqueue.enqueue(Array(repeating: probe(sleepMs: 20), count: 6)
+                            + [probe(failTimes: 1), probe(failTimes: 5, maxAttempts: 1)], on: connection)
+        let observer = RecordingObserver()
+        let summary = try WorkerPool(configuration: testWorkerConfiguration(database, concurrency: 2, batch: 2),
+                                     logger: quietLogger, observer: observer).run()
+        let seen = observer.snapshot
+        #expect(summary.succeeded == 7 && summary.retried == 1 && summary.discarded == 1)
+        #expect(seen.claimed == 9)
+        #expect(seen.outcomes == [.succeeded: 7, .retried: 1, .discarded: 1])
+        #expect(seen.busy == 0 && seen.busyPeak >= 1 && seen.busyPeak <= 2)
+        #expect(seen.reachable >= 1)
+        #expect(seen.durations.count == 9)
+        #expect(seen.durations.filter { $0 >= .milliseconds(20) }.count == 6, "the sleeping probes' run time is measured")
+    }
 }
