@@ -28,14 +28,19 @@ public final class AnalyseImagesExecutor: JobExecutor {
     let softwareVersion: String
     private let catalog: CampaignCatalog
     private let analyzers = Mutex<[String: [ImageSetAnalyzer]]>([:])
+    private let onImageAnalysed: (@Sendable (_ nuclei: Int, _ seconds: Double) -> Void)?
 
     /// - Parameters:
     ///   - databaseURL: for reading campaigns and models (one extra connection, used only on a cache miss).
     ///   - imageRoot: this node's mount of the shared image storage.
-    public init(databaseURL: String?, imageRoot: String?, softwareVersion: String, models: ModelCache = ModelCache()) {
+    ///   - onImageAnalysed: called on the job's thread after each image set analysed without error, with its
+    ///     nucleus count and wall time (for metrics); it must be quick and thread-safe.
+    public init(databaseURL: String?, imageRoot: String?, softwareVersion: String, models: ModelCache = ModelCache(),
+                onImageAnalysed: (@Sendable (_ nuclei: Int, _ seconds: Double) -> Void)? = nil) {
         self.imageRoot = imageRoot
         self.softwareVersion = softwareVersion
         self.catalog = CampaignCatalog(databaseURL: databaseURL, models: models)
+        self.onImageAnalysed = onImageAnalysed
     }
 
     public func execute(_ job: ClaimedJob, context: JobContext) throws -> JobOutcome {
@@ -54,11 +59,13 @@ public final class AnalyseImagesExecutor: JobExecutor {
         var outcomes: [(AnalyseImagesPayload.Entry, Result<ImageSetAnalysis, AnalysisError>)] = []
         for entry in payload.imageSets {
             if context.isStopping { throw JobInterrupted(jobID: job.id) }
+            let started = ContinuousClock.now
             do {
                 let nuclear = try resolve(entry.nuclear, root: root)
                 let reporter = try entry.reporter.map { try resolve($0, root: root) }
                 let analysis = try analyzer.analyse(nuclearPath: nuclear, reporterPath: reporter)
                 outcomes.append((entry, .success(analysis)))
+                onImageAnalysed?(analysis.nuclei.count, (ContinuousClock.now - started).seconds)
                 context.logger.debug("analysed image set", metadata: [
                     "job": "\(job.id)", "image_set": "\(entry.id)", "file": "\(entry.nuclear)",
                     "nuclei": "\(analysis.nuclei.count)", "infected": "\(analysis.infected)",

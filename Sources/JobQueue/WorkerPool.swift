@@ -53,15 +53,20 @@ public final class WorkerPool: Sendable {
     public let stop: StopSignal
     private let registry: ExecutorRegistry
     private let logger: Logger
+    private let observer: any WorkerObserver
     private let held = HeldJobs()
     private let stats = Stats()
 
+    /// - Parameter observer: told about claims, outcomes, reconnects and database round trips (for metrics
+    ///   and health); called from the pool's threads, so it must be thread-safe and quick.
     public init(configuration: WorkerConfiguration, registry: ExecutorRegistry = .builtin,
-                logger: Logger = Logger(label: "viroscope.worker"), stop: StopSignal = StopSignal()) {
+                logger: Logger = Logger(label: "viroscope.worker"), stop: StopSignal = StopSignal(),
+                observer: any WorkerObserver = NoWorkerObserver()) {
         self.configuration = configuration
         self.registry = registry
         self.logger = logger
         self.stop = stop
+        self.observer = observer
     }
 
     /// Registers the worker, runs until stopped (or idle with `exitWhenIdle`), marks the worker stopped.
@@ -131,6 +136,7 @@ public final class WorkerPool: Sendable {
                     try Claim.claim(limit: config.batchSize, queues: config.queues, lease: config.lease,
                                     workerID: workerID, on: connection)
                 }
+                observer.databaseReachable()
                 if jobs.isEmpty {
                     if config.exitWhenIdle,
                        try withDatabase(connection, { try Claim.isIdle(queues: config.queues, on: connection) }) {
@@ -140,6 +146,9 @@ public final class WorkerPool: Sendable {
                     continue
                 }
                 held.add(jobs)
+                observer.jobsClaimed(jobs)
+                observer.busyThreadsChanged(by: 1)
+                defer { observer.busyThreadsChanged(by: -1) }
                 try process(jobs, on: connection, workerID: workerID)
             } catch {
                 logger.error("claimer \(thread): \(error)")
@@ -158,7 +167,11 @@ public final class WorkerPool: Sendable {
                 let released = try withDatabase(connection) { try Failure.release(rest, on: connection) }
                 for job in rest {
                     held.remove(job.id)
-                    logLine(job, outcome: released.contains(job.id) ? "released" : "lease lost", since: nil)
+                    if released.contains(job.id) {
+                        finished(job, .released, "released", since: nil)
+                    } else {
+                        finished(job, .leaseLost, "lease lost", since: nil)
+                    }
                 }
                 stats.add(released: released.count)
                 return
@@ -177,11 +190,11 @@ public final class WorkerPool: Sendable {
                 do {
                     try withDatabase(connection) { try Completion.complete(job, on: connection, writeResults: write) }
                     stats.add(succeeded: 1)
-                    logLine(job, outcome: "succeeded", since: started)
+                    finished(job, .succeeded, "succeeded", since: started)
                     held.remove(job.id)
                 } catch JobQueueError.leaseLost {
                     stats.add(leasesLost: 1)
-                    logLine(job, outcome: "lease lost, results rolled back", since: started)
+                    finished(job, .leaseLost, "lease lost, results rolled back", since: started)
                     held.remove(job.id)
                 } catch {
                     recordFailure(job, error: error, started: started, on: connection)
@@ -203,16 +216,17 @@ public final class WorkerPool: Sendable {
             switch outcome {
             case .retryScheduled(let after):
                 stats.add(retried: 1)
-                logLine(job, outcome: "failed, retry in \(String(format: "%.1f", after.seconds)) s: \(error)", since: started)
+                finished(job, .retried, "failed, retry in \(String(format: "%.1f", after.seconds)) s: \(error)", since: started)
             case .discarded:
                 stats.add(discarded: 1)
-                logLine(job, outcome: "discarded: \(error)", since: started)
+                finished(job, .discarded, "discarded: \(error)", since: started)
             }
         } catch JobQueueError.leaseLost {
             stats.add(leasesLost: 1)
-            logLine(job, outcome: "failed after its lease was lost: \(error)", since: started)
+            finished(job, .leaseLost, "failed after its lease was lost: \(error)", since: started)
         } catch let recordError {
-            logLine(job, outcome: "failed (\(error)); recording the failure failed too: \(recordError)", since: started)
+            finished(job, .failedUnrecorded, "failed (\(error)); recording the failure failed too: \(recordError)",
+                     since: started)
         }
     }
 
@@ -222,18 +236,29 @@ public final class WorkerPool: Sendable {
             let completed = try withDatabase(connection) { try Completion.completeBatch(done.map(\.job), on: connection) }
             stats.add(succeeded: completed.count, leasesLost: done.count - completed.count)
             for (job, started) in done {
-                logLine(job, outcome: completed.contains(job.id) ? "succeeded" : "lease lost", since: started)
+                if completed.contains(job.id) {
+                    finished(job, .succeeded, "succeeded", since: started)
+                } else {
+                    finished(job, .leaseLost, "lease lost", since: started)
+                }
             }
         } catch {
             logger.error("completing \(done.count) jobs failed, their leases will expire and they will rerun: \(error)")
+            for (job, started) in done {
+                observer.jobFinished(job, outcome: .failedUnrecorded, duration: ContinuousClock.now - started)
+            }
         }
         for (job, _) in done { held.remove(job.id) }
     }
 
-    private func logLine(_ job: ClaimedJob, outcome: String, since started: ContinuousClock.Instant?) {
+    /// Logs one job's outcome line and tells the observer.
+    private func finished(_ job: ClaimedJob, _ outcome: JobAttemptOutcome, _ text: String,
+                          since started: ContinuousClock.Instant?) {
+        let elapsed = started.map { ContinuousClock.now - $0 }
+        observer.jobFinished(job, outcome: outcome, duration: elapsed)
         guard logger.logLevel <= .info else { return }
-        let duration = started.map { String(format: " in %.1f ms", (ContinuousClock.now - $0).seconds * 1000) } ?? ""
-        logger.info("job \(job.id) kind=\(job.kind) attempt=\(job.attempt)/\(job.maxAttempts): \(outcome)\(duration)")
+        let duration = elapsed.map { String(format: " in %.1f ms", $0.seconds * 1000) } ?? ""
+        logger.info("job \(job.id) kind=\(job.kind) attempt=\(job.attempt)/\(job.maxAttempts): \(text)\(duration)")
     }
 
     // MARK: Maintenance thread
@@ -255,6 +280,7 @@ public final class WorkerPool: Sendable {
                     try WorkerRegistry.heartbeat(workerID: workerID, on: connection)
                     let holding = held.all
                     let kept = try Heartbeat.extendLeases(holding, lease: config.lease, on: connection)
+                    observer.databaseReachable()
                     if kept.count < holding.count {
                         logger.debug("\(holding.count - kept.count) held jobs no longer leased (finished or rescued)")
                     }
@@ -329,6 +355,7 @@ public final class WorkerPool: Sendable {
         while true {
             do {
                 try connection.reconnect(retryFor: .seconds(2))
+                observer.databaseReconnected()
                 logger.info("reconnected to \(connection.target)")
                 return
             } catch let error as PostgresError where error.isConnectionProblem {

@@ -2,9 +2,12 @@ import Campaigns
 import JobQueue
 
 /// The kinds this worker runs: the queue's built-ins plus image analysis.
-func workerRegistry(databaseURL: String?, imageRoot: String?) -> ExecutorRegistry {
+/// `onImageAnalysed` receives each analysed image set's nucleus count and seconds (for metrics).
+func workerRegistry(databaseURL: String?, imageRoot: String?,
+                    onImageAnalysed: (@Sendable (Int, Double) -> Void)? = nil) -> ExecutorRegistry {
     var registry = ExecutorRegistry.builtin
     registry.register(AnalyseImagesPayload.kind, AnalyseImagesExecutor(
-        databaseURL: databaseURL, imageRoot: imageRoot, softwareVersion: "viroscope-worker \(workerVersion)"))
+        databaseURL: databaseURL, imageRoot: imageRoot, softwareVersion: "viroscope-worker \(workerVersion)",
+        onImageAnalysed: onImageAnalysed))
     return registry
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Campaigns
 import Dispatch
 import Foundation
 import JobQueue
@@ -45,11 +46,38 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(help: ArgumentHelp(
+        "Serve Prometheus metrics (GET /metrics) and a health probe (GET /health) on this port; 0 turns it off.",
+        discussion: "Default: $VIROSCOPE_METRICS_PORT, else off.", valueName: "port"))
+    var metricsPort: Int?
+
+    @Option(help: "Address the metrics server listens on (0.0.0.0: every IPv4 interface; 127.0.0.1: this host only).")
+    var metricsHost = "0.0.0.0"
+
+    @Option(help: "How often queue depth is counted for the metrics (one count over the jobs table, own connection).")
+    var metricsSampleInterval = DurationArgument(argument: "15s")!
+
+    /// The metrics port from the flag, else `VIROSCOPE_METRICS_PORT`; 0 means off.
+    func resolvedMetricsPort() throws -> Int {
+        if let metricsPort { return metricsPort }
+        guard let text = ProcessInfo.processInfo.environment["VIROSCOPE_METRICS_PORT"], !text.isEmpty else { return 0 }
+        guard let port = Int(text) else {
+            throw ValidationError("VIROSCOPE_METRICS_PORT must be a port number, not \"\(text)\"")
+        }
+        return port
+    }
+
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard lease.duration >= .milliseconds(200) else { throw ValidationError("--lease must be at least 200ms") }
         guard !queue.isEmpty else { throw ValidationError("give at least one --queue") }
+        guard (0...65535).contains(try resolvedMetricsPort()) else {
+            throw ValidationError("the metrics port must be in 0...65535 (0 turns metrics off)")
+        }
+        guard metricsSampleInterval.duration >= .milliseconds(100) else {
+            throw ValidationError("--metrics-sample-interval must be at least 100ms")
+        }
     }
 
     func run() throws {
@@ -64,8 +92,28 @@ struct RunCommand: ParsableCommand {
         config.shutdownGrace = shutdownGrace.duration
         config.retryPolicy = RetryPolicy(base: retryBase.duration, cap: retryCap.duration)
         config.version = workerVersion
-        let pool = WorkerPool(configuration: config, registry: workerRegistry(databaseURL: config.databaseURL, imageRoot: imageRoot),
-                              logger: logger)
+
+        var telemetry: WorkerTelemetry?
+        let port = try resolvedMetricsPort()
+        if port > 0 {
+            do {
+                // Two leases: a heartbeat runs every third of one, so this is several missed round trips.
+                telemetry = try WorkerTelemetry(
+                    host: metricsHost, port: port, queues: queue, databaseURL: config.databaseURL,
+                    sampleInterval: metricsSampleInterval.duration, healthTolerance: max(config.lease * 2, .seconds(10)),
+                    logger: logger)
+            } catch {
+                logger.error("\(error)")
+                throw ExitCode.failure
+            }
+        }
+        defer { telemetry?.stop() }
+        let registry = workerRegistry(databaseURL: config.databaseURL, imageRoot: imageRoot,
+                                      onImageAnalysed: telemetry?.observer.imageAnalysedHandler(kind: AnalyseImagesPayload.kind))
+        // The production kind only: the diagnostic kinds (noop, probe) get series when they first run.
+        telemetry?.observer.prepareSeries(kinds: [AnalyseImagesPayload.kind])
+        let pool = WorkerPool(configuration: config, registry: registry, logger: logger,
+                              observer: telemetry?.observer ?? NoWorkerObserver())
 
         let signals = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
             signal(number, SIG_IGN)
