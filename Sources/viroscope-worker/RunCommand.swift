@@ -13,8 +13,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "PostgreSQL URL; default $VIROSCOPE_DATABASE_URL, then libpq's PG* variables and ~/.pgpass.")
     var databaseURL: String?
 
-    @Option(help: "Claiming threads, each with its own connection.")
-    var concurrency = 1
+    @Option(help: "Claiming threads, each with its own connection (default: $VIROSCOPE_CONCURRENCY, else 1).")
+    var concurrency: Int?
 
     @Option(help: "Queue to take jobs from (repeatable).")
     var queue: [String] = ["default"]
@@ -40,8 +40,24 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Exit once nothing is available, waiting to retry, or running in the queues.")
     var exitWhenIdle = false
 
-    @Option(help: "Root directory that image paths in job payloads are relative to.")
+    @Option(help: "This node's mount of the campaign images; stored paths are relative to it (default: $VIROSCOPE_IMAGE_ROOT, else the path the coordinator saw).")
     var imageRoot: String?
+
+    /// Flags first, then the environment (how compose and systemd configure workers).
+    private var resolvedConcurrency: Int {
+        get throws {
+            if let concurrency { return concurrency }
+            guard let text = ProcessInfo.processInfo.environment["VIROSCOPE_CONCURRENCY"], !text.isEmpty else { return 1 }
+            guard let value = Int(text) else {
+                throw ValidationError("VIROSCOPE_CONCURRENCY must be a number of threads, not \"\(text)\"")
+            }
+            return value
+        }
+    }
+
+    private var resolvedImageRoot: String? {
+        imageRoot ?? ProcessInfo.processInfo.environment["VIROSCOPE_IMAGE_ROOT"].flatMap { $0.isEmpty ? nil : $0 }
+    }
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
@@ -68,7 +84,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        guard try resolvedConcurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard lease.duration >= .milliseconds(200) else { throw ValidationError("--lease must be at least 200ms") }
         guard !queue.isEmpty else { throw ValidationError("give at least one --queue") }
@@ -83,7 +99,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let logger = bootstrapLogging(level: logLevel)
         var config = WorkerConfiguration(databaseURL: resolveDatabaseURL(databaseURL))
-        config.concurrency = concurrency
+        config.concurrency = try resolvedConcurrency
         config.queues = queue
         config.lease = lease.duration
         config.pollInterval = pollInterval.duration
@@ -108,7 +124,7 @@ struct RunCommand: ParsableCommand {
             }
         }
         defer { telemetry?.stop() }
-        let registry = workerRegistry(databaseURL: config.databaseURL, imageRoot: imageRoot,
+        let registry = workerRegistry(databaseURL: config.databaseURL, imageRoot: resolvedImageRoot,
                                       onImageAnalysed: telemetry?.observer.imageAnalysedHandler(kind: AnalyseImagesPayload.kind))
         // The production kind only: the diagnostic kinds (noop, probe) get series when they first run.
         telemetry?.observer.prepareSeries(kinds: [AnalyseImagesPayload.kind])
