@@ -6,6 +6,9 @@
 VS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VS_SCRIPT=${VS_SCRIPT:-$(basename "$0")}
 
+# Prints the calling script's leading comment block (after the #! line) as its --help.
+vs_usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
+
 vs_log() { printf '%s %s: %s\n' "$(date -u +%H:%M:%S)" "$VS_SCRIPT" "$*" >&2; }
 vs_die() { vs_log "ERROR: $*"; exit 1; }
 
