@@ -213,7 +213,19 @@ final class SampleRunner: @unchecked Sendable {
                         for oy in 0..<ho {
                             let r0 = plane + 2 * oy * stride, r1 = r0 + stride, orow = dst + oy * out.rowStride
                             for x in 0..<(2 * wo) { vertical[x] = fastMax(r0[x], r1[x]) }
-                            for ox in 0..<wo { orow[ox] = fastMax(fastMax(vertical[2 * ox], vertical[2 * ox + 1]) + bias, floor) }
+                            var ox = 0
+                            while ox + 4 <= wo {
+                                let v = UnsafeRawPointer(vertical + 2 * ox).loadUnaligned(as: SIMD8<Float>.self)
+                                let even = v.evenHalf, odd = v.oddHalf
+                                var m = even.replacing(with: odd, where: odd .> even) + bias
+                                m.replace(with: floor, where: m .< floor)
+                                UnsafeMutableRawPointer(orow + ox).storeBytes(of: m, as: SIMD4<Float>.self)
+                                ox += 4
+                            }
+                            while ox < wo {
+                                orow[ox] = fastMax(fastMax(vertical[2 * ox], vertical[2 * ox + 1]) + bias, floor)
+                                ox += 1
+                            }
                         }
                     } else {
                         for oy in 0..<ho {
