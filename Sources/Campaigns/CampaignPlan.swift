@@ -39,12 +39,19 @@ public struct CampaignPlan: Sendable {
     /// - Parameter headerSample: how many image files to open and check before anything is written (spread over
     ///   the campaign); a campaign of unreadable files is refused in seconds instead of failing on the workers.
     /// - Throws: `ScreeningError` when the root cannot be scanned or the plate map cannot be read.
+    /// - Parameter images: the directory to scan, inside `imageRoot` (default: the root itself). Paths are
+    ///   stored relative to `imageRoot`, so a campaign can live in a sub-folder of the shared storage.
     public static func prepare(
-        name: String, imageRoot: URL, source: ImageSource, plateMaps: PlateMapSet, format: PlateFormat,
-        channels: ChannelRoles, headerSample: Int = 24
+        name: String, imageRoot: URL, images: URL? = nil, source: ImageSource, plateMaps: PlateMapSet,
+        format: PlateFormat, channels: ChannelRoles, headerSample: Int = 24
     ) throws -> CampaignPlan {
         let root = imageRoot.standardizedFileURL
-        let scan = try ImageDirectoryScanner.scan(root: root, scheme: source)
+        let scanned = (images ?? imageRoot).standardizedFileURL
+        var scan = try ImageDirectoryScanner.scan(root: scanned, scheme: source)
+        let prefix = try relativePrefix(of: scanned, under: root)
+        if !prefix.isEmpty {
+            for index in scan.files.indices { scan.files[index].relativePath = prefix + "/" + scan.files[index].relativePath }
+        }
         let validation = CampaignValidation.validate(
             files: scan.files, format: format, channels: channels, plateMaps: plateMaps, unmatched: scan.unmatched)
         let unreadable = sampleHeaders(scan.files, root: root, count: headerSample)
@@ -65,6 +72,21 @@ public struct CampaignPlan: Sendable {
         return CampaignPlan(name: name, imageRoot: root.path, format: format, channels: channels,
                             schemeName: scan.schemeName, plates: plates, validation: validation,
                             unreadable: unreadable)
+    }
+
+    /// The path of `directory` relative to `root` ("" when they are the same).
+    /// - Throws: `CampaignError.invalid` when the directory is not inside the root (symlinks resolved).
+    static func relativePrefix(of directory: URL, under root: URL) throws -> String {
+        let resolvedRoot = root.resolvingSymlinksInPath().path
+        let resolvedDirectory = directory.resolvingSymlinksInPath().path
+        if resolvedDirectory == resolvedRoot { return "" }
+        let rootWithSlash = resolvedRoot.hasSuffix("/") ? resolvedRoot : resolvedRoot + "/"
+        guard resolvedDirectory.hasPrefix(rootWithSlash) else {
+            throw CampaignError.invalid(campaign: directory.path, errors: [
+                "the images directory \(directory.path) is not inside the image root \(root.path)",
+            ])
+        }
+        return String(resolvedDirectory.dropFirst(rootWithSlash.count))
     }
 
     /// Opens a spread of image files and reports those libtiff cannot read, naming each.

@@ -59,7 +59,7 @@ struct SubmitCommand: ParsableCommand {
     @Option(help: "Attempts per job before it is discarded.")
     var maxAttempts = 5
 
-    @Option(help: "Image root recorded for the campaign (default: --images). Workers on other nodes resolve the relative paths under their own --image-root.")
+    @Option(help: "Root of the shared image storage that contains --images (default: --images itself). Paths are stored relative to it; workers on other nodes resolve them under their own --image-root.")
     var imageRoot: String?
 
     @Option(help: "Probability of infection at or above which a nucleus counts as infected.")
@@ -97,7 +97,7 @@ struct SubmitCommand: ParsableCommand {
         if let minArea { settings.segmentation.minimumArea = minArea }
         if let maxArea { settings.segmentation.maximumArea = maxArea }
         do {
-            plan = try makePlan(root: root)
+            plan = try makePlan(root: root, images: URL(fileURLWithPath: images))
             loadedModel = try loadModelFromDisk()
         } catch {
             fail("\(error)")
@@ -147,7 +147,7 @@ struct SubmitCommand: ParsableCommand {
         }
     }
 
-    private func makePlan(root: URL) throws -> CampaignPlan {
+    private func makePlan(root: URL, images: URL) throws -> CampaignPlan {
         let source: ImageSource
         switch scheme.lowercased() {
         case "imagexpress": source = .imageXpress
@@ -160,10 +160,10 @@ struct SubmitCommand: ParsableCommand {
         if let given = Int(plateFormat).flatMap(PlateFormat.init(rawValue:)) {
             format = given
         } else {
-            format = try inferFormat(root: root, source: source, mapURL: mapURL)
+            format = try inferFormat(root: images, source: source, mapURL: mapURL)
         }
         let maps = try PlateMapSet.load(mapURL, format: format)
-        let scan = try ImageDirectoryScanner.scan(root: root, scheme: source)
+        let scan = try ImageDirectoryScanner.scan(root: images, scheme: source)
         let opera = scan.schemeName.lowercased().contains("opera")
         let nuclear = nuclearChannel ?? (opera ? "ch1" : "w1")
         var reporter: String? = reporterChannel ?? (opera ? "ch2" : "w2")
@@ -171,7 +171,7 @@ struct SubmitCommand: ParsableCommand {
         if reporterChannel == nil, let candidate = reporter, !scan.files.contains(where: { $0.channel == candidate }) {
             reporter = nil
         }
-        return try CampaignPlan.prepare(name: name, imageRoot: root, source: source, plateMaps: maps, format: format,
+        return try CampaignPlan.prepare(name: name, imageRoot: root, images: images, source: source, plateMaps: maps, format: format,
                                         channels: ChannelRoles(nuclear: nuclear, reporter: reporter))
     }
 

@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import JobQueue
 import Logging
+import Postgres
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -98,7 +99,8 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let logger = bootstrapLogging(level: logLevel)
-        var config = WorkerConfiguration(databaseURL: resolveDatabaseURL(databaseURL))
+        var config = WorkerConfiguration(databaseURL: ConnectionDefaults.apply(ConnectionDefaults.service,
+                                                                       to: resolveDatabaseURL(databaseURL)))
         config.concurrency = try resolvedConcurrency
         config.queues = queue
         config.lease = lease.duration

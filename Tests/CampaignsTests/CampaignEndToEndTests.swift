@@ -114,4 +114,26 @@ import TestSupport
         #expect(try fixture.drain(concurrency: 1).status == 0)
         #expect(try fixture.scalar("SELECT count(*) FROM image_results") == 3)
     }
+
+    /// A campaign in a sub-folder of the shared storage: paths are stored relative to the storage root, and a
+    /// worker that mounts the storage elsewhere still finds every image.
+    @Test func imagesInASubfolderOfTheImageRootAreFoundUnderTheWorkersOwnMount() throws {
+        let fixture = try CampaignFixture(wells: 3)
+        defer { fixture.tearDown() }
+        let submitted = try fixture.submit(extra: ["--image-root", fixture.directory.path])
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        let connection = try fixture.database.connect()
+        let paths = try connection.query("SELECT path FROM images ORDER BY path").map { try $0.string("path") }
+        #expect(paths.count == 6 && paths.allSatisfy { $0.hasPrefix("images/PLATE01/") }, "\(paths)")
+
+        let mount = FileManager.default.temporaryDirectory.appendingPathComponent("viroscope-mount-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createSymbolicLink(at: mount, withDestinationURL: fixture.directory)
+        defer { try? FileManager.default.removeItem(at: mount) }
+        #expect(try fixture.drain(concurrency: 1, extra: ["--image-root", mount.path]).status == 0)
+        #expect(try fixture.scalar("SELECT count(*) FROM image_results WHERE error IS NULL") == 3)
+
+        let outside = try fixture.submit(name: "c2", extra: ["--image-root", fixture.directory.appendingPathComponent("images/PLATE01").path])
+        #expect(outside.status == 1)
+        #expect(outside.stderr.contains("is not inside the image root"), "\(outside.stderr)")
+    }
 }
