@@ -10,7 +10,7 @@ import Postgres
         #expect(ConnectionDefaults.apply(options, to: "postgresql://u@h/db?sslmode=require&keepalives_idle=60")
                 == "postgresql://u@h/db?sslmode=require&keepalives_idle=60&tcp_user_timeout=30000")
         #expect(ConnectionDefaults.apply(options, to: "host=h dbname=db tcp_user_timeout=5")
-                == "host=h dbname=db keepalives_idle=10")
+                == "host=h dbname=db tcp_user_timeout=5 keepalives_idle=10")
         #expect(ConnectionDefaults.apply(options, to: nil) == "keepalives_idle=10 tcp_user_timeout=30000")
     }
 
