@@ -73,7 +73,11 @@ final class SampleRunner: @unchecked Sendable {
             act = max(act, op.outputCount)
             guard case .conv(let c) = op else { padded.append(nil); continue }
             let g = c.geometry
-            if !g.isPointwise { colSize = max(colSize, g.patchSize * c.gemmColumns) }
+            if c.shiftedCopies {
+                colSize = max(colSize, g.kernel * c.paddedCount)
+            } else if !g.isPointwise {
+                colSize = max(colSize, g.patchSize * c.gemmColumns)
+            }
             colSize = max(colSize, c.rawRowStride, g.outChannels)  // epilogues borrow `col` for a row or a pixel
             rawSize = max(rawSize, g.outChannels * c.gemmColumns)
             if c.padded {
@@ -160,7 +164,6 @@ final class SampleRunner: @unchecked Sendable {
                          paddedInput: UnsafeMutablePointer<Float>?, inputIsPadded: Bool) {
         let g = c.geometry
         let columns = c.gemmColumns
-        let b: UnsafePointer<Float>
         if let padded = paddedInput {
             let hp = c.paddedHeight, wp = c.paddedWidth, p = g.padding, k = g.kernel
             if !inputIsPadded {
@@ -169,33 +172,47 @@ final class SampleRunner: @unchecked Sendable {
                     for y in 0..<g.height { (plane + y * wp).update(from: from + y * g.width, count: g.width) }
                 }
             }
-            var row = col
-            for ch in 0..<g.inChannels {
-                for ky in 0..<k {
-                    for kx in 0..<k {
-                        row.update(from: padded + ch * hp * wp + ky * wp + kx, count: columns)
-                        row += columns
+            if c.shiftedCopies {
+                // Block kx holds the padded input moved left by kx (the slack after `padded` is zero).
+                let count = c.paddedCount
+                for kx in 0..<k { (col + kx * count).update(from: padded + kx, count: count) }
+                let blockK = k * g.inChannels, planeSize = hp * wp
+                c.weight.withUnsafeBufferPointer { wbuf in
+                    for ky in 0..<k {
+                        let rows = UnsafePointer(col + ky * wp), weights = wbuf.baseAddress! + ky * blockK
+                        let beta: Float = ky == 0 ? 0 : 1
+                        if c.transposedOutput {
+                            sgemm(transA: true, transB: true, m: columns, n: g.outChannels, k: blockK, a: rows,
+                                  lda: planeSize, b: weights, ldb: g.patchSize, beta: beta, c: raw, ldc: g.outChannels)
+                        } else {
+                            sgemm(m: g.outChannels, n: columns, k: blockK, a: weights, lda: g.patchSize,
+                                  b: rows, ldb: planeSize, beta: beta, c: raw, ldc: columns)
+                        }
                     }
                 }
+            } else {
+                var row = col
+                for ch in 0..<g.inChannels {
+                    for ky in 0..<k {
+                        for kx in 0..<k {
+                            row.update(from: padded + ch * hp * wp + ky * wp + kx, count: columns)
+                            row += columns
+                        }
+                    }
+                }
+                gemm(c, UnsafePointer(col), columns)
             }
-            b = UnsafePointer(col)
-        } else if g.isPointwise {
-            b = src
         } else {
-            im2col(g, src, col)
-            b = UnsafePointer(col)
+            if g.isPointwise {
+                gemm(c, src, columns)
+            } else {
+                im2col(g, src, col)
+                gemm(c, UnsafePointer(col), columns)
+            }
         }
         if c.transposedOutput {
-            c.weight.withUnsafeBufferPointer { wp in
-                sgemm(transA: true, transB: true, m: columns, n: g.outChannels, k: g.patchSize, a: b, lda: columns,
-                      b: wp.baseAddress!, ldb: g.patchSize, c: raw, ldc: g.outChannels)
-            }
             transposedEpilogue(c, out)
             return
-        }
-        c.weight.withUnsafeBufferPointer { wp in
-            sgemm(m: g.outChannels, n: columns, k: g.patchSize, a: wp.baseAddress!, lda: g.patchSize,
-                  b: b, ldb: columns, c: raw, ldc: columns)
         }
         let stride = c.rawRowStride, h = g.outHeight, w = g.outWidth
         c.bias.withUnsafeBufferPointer { bp in
@@ -242,6 +259,20 @@ final class SampleRunner: @unchecked Sendable {
                         for x in 0..<w { orow[x] = fastMax(r[x] + bias, floor) }
                     }
                 }
+            }
+        }
+    }
+
+    /// One sgemm over a patch matrix `[C·k·k, columns]` into `raw`, channel- or pixel-major.
+    private func gemm(_ c: ConvOp, _ patches: UnsafePointer<Float>, _ columns: Int) {
+        let g = c.geometry
+        c.weight.withUnsafeBufferPointer { wp in
+            if c.transposedOutput {
+                sgemm(transA: true, transB: true, m: columns, n: g.outChannels, k: g.patchSize, a: patches, lda: columns,
+                      b: wp.baseAddress!, ldb: g.patchSize, c: raw, ldc: g.outChannels)
+            } else {
+                sgemm(m: g.outChannels, n: columns, k: g.patchSize, a: wp.baseAddress!, lda: g.patchSize,
+                      b: patches, ldb: columns, c: raw, ldc: columns)
             }
         }
     }

@@ -53,12 +53,15 @@ import Testing
         try compare(chained, batch: 3, seed: 5)
         // Unpadded, over-padded and very over-padded stride-1 convs (shared-row padding and its fallback).
         let paddings = Architecture(
-            input: InputSpec(channels: 1, height: 9, width: 11, normalisation: "none"),
-            layers: [.conv2d(name: "c1", filters: 3, kernel: 3, padding: 0), .relu,
+            input: InputSpec(channels: 4, height: 9, width: 11, normalisation: "none"),
+            layers: [.conv2d(name: "c1", filters: 3, kernel: 5, padding: 0), .relu,
                      .conv2d(name: "c2", filters: 4, kernel: 3, padding: 2), .relu,
                      .conv2d(name: "c3", filters: 2, kernel: 3, padding: 3), .globalAvgPool,
                      .dense(name: "d", units: 2), .softmax],
             classNames: ["uninfected", "infected"])
+        let paddingOps = try Model(architecture: paddings, weights: try randomModelWeights(paddings, seed: 6)).plan.ops
+        guard case .conv(let first) = paddingOps.first else { Issue.record("no conv first"); return }
+        #expect(first.padded && !first.shiftedCopies && first.transposedOutput)
         try compare(paddings, batch: 2, seed: 6)
         // Long patches with few outputs take the pixel-major sgemm: with a 3×3/2 pool, without pooling into a
         // padded conv, and with a fused global pool.
@@ -74,6 +77,7 @@ import Testing
         let convs = model.plan.ops.compactMap { if case .conv(let c) = $0 { return c } else { return nil } }
         #expect(convs.map(\.transposedOutput) == [true, true, true, true])
         #expect(convs.last?.globalAverage == true)
+        #expect(convs.allSatisfy { $0.shiftedCopies })
         try compare(transposed, batch: 3, seed: 7)
     }
 
