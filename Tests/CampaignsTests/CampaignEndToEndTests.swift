@@ -39,6 +39,20 @@ import TestSupport
         let positive = decoded.wells.filter { $0.control == .positive }.compactMap(\.infectionRate)
         #expect(!negative.isEmpty && !positive.isEmpty)
         #expect((negative.max() ?? 1) + 0.3 < (positive.min() ?? 0))
+
+        // Against the synthetic truth: the observed infection rate of the very nuclei that were drawn.
+        let truth = try String(contentsOfFile: fixture.path("truth/wells.csv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }
+        var errors: [Double] = []
+        for cells in truth where cells.count == 6 {
+            guard let rate = Double(cells[5]),
+                  let well = decoded.wells.first(where: { $0.plate == cells[0] && $0.well.description == cells[1] }),
+                  let measured = well.infectionRate else { continue }
+            errors.append(abs(measured - rate))
+        }
+        #expect(errors.count == 12)
+        let meanAbsoluteError = errors.reduce(0, +) / Double(max(1, errors.count))
+        #expect(meanAbsoluteError < 0.08, "per-well infection rate off by \(meanAbsoluteError) on average")
     }
 
     @Test func resubmittingTheSameCampaignChangesNothingAndADifferentOneIsRefused() throws {
