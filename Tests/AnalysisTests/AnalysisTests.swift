@@ -127,3 +127,33 @@ private func temporaryDirectory() throws -> URL {
         #expect(Double(agree) / Double(compared) > 0.9, "\(agree)/\(compared) agree")
     }
 }
+
+/// The segmentation defaults on the synthetic plates: every truth nucleus should be found once.
+@Suite struct SegmentationAgainstSyntheticTruthTests {
+    @Test(arguments: [Virus.hsv1, .hadv])
+    func detectionF1IsAtLeast95Percent(virus: Virus) throws {
+        let renderer = NucleusImageRenderer(settings: FieldSettings(width: 512, height: 512))
+        var truePositives = 0, detections = 0, truths = 0
+        for seed in UInt64(1)...4 {
+            let field = renderer.render(infectionProbability: 0.5, virus: virus, seed: seed)
+            let image = Image(width: field.width, height: field.height, pixels: field.nuclear.map(Float.init))
+            let segmentation = try Segmenter(settings: SegmentationSettings()).segment(image)
+            detections += segmentation.nuclei.count
+            truths += field.nuclei.count
+            // A detection is right when exactly one truth centre lies inside its mask.
+            var matched = Set<Int32>()
+            for nucleus in segmentation.nuclei {
+                let x = Int(nucleus.centroidX.rounded()), y = Int(nucleus.centroidY.rounded())
+                let truthLabel = field.labels[y * field.width + x]
+                if truthLabel != 0, !matched.contains(truthLabel) {
+                    matched.insert(truthLabel)
+                    truePositives += 1
+                }
+            }
+        }
+        let precision = Double(truePositives) / Double(max(1, detections))
+        let recall = Double(truePositives) / Double(max(1, truths))
+        let f1 = 2 * precision * recall / max(1e-9, precision + recall)
+        #expect(f1 >= 0.95, "\(virus): F1 \(f1) (precision \(precision), recall \(recall))")
+    }
+}
