@@ -104,11 +104,19 @@ vs_synth() {
   echo "$*" > "$dir/.complete"
 }
 
-# The per-well figures of a report that must not depend on how the work was scheduled.
+# The per-well figures of a report (viroscope-report --format json) that must not depend on how the work was
+# scheduled. Fails (jq error) if a well lacks its counts, so a renamed key cannot make two reports "equal".
 vs_report_wells() {
-  jq -S '[.wells[] | {plate, well, image_sets, image_sets_done, nuclei, infected, reporter_positive, image_errors}]
+  jq -S '[.wells[] | {plate, well, imageSets, imageSetsDone, errors, nuclei, infected, infectionRate,
+                      reporterPositiveRate}
+          | if (.nuclei | type) != "number" or (.infected | type) != "number" or (.imageSets | type) != "number"
+            then error("report well without counts: \(.)") else . end]
          | sort_by(.plate, .well)'
 }
+
+# The whole report without its generation time: identical for two runs of the same campaign unless
+# aggregation order changes floating-point sums (informational).
+vs_report_all() { jq -S 'del(.campaign.generatedAt)'; }
 
 # Audits a campaign's results in the database at URL. Prints key=value lines:
 #   image_sets results missing extra_results nuclei_rows nuclei_sum nuclei_mismatch_sets jobs_running
