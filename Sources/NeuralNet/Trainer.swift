@@ -1,10 +1,23 @@
 import Foundation
 
+/// How the learning rate changes over training.
+public enum LearningRateSchedule: String, Sendable, Codable, CaseIterable {
+    /// The same rate for every step.
+    case constant
+    /// Cosine decay from the rate to 1% of it by the last step of `epochs`. The small late steps let the weights
+    /// (and the batch-norm running statistics that follow them) settle, so validation loss stops jumping
+    /// between epochs and the last epochs are the best ones.
+    case cosine
+}
+
 /// Training hyper-parameters. The defaults suit a few thousand 64×64 nucleus crops.
 public struct TrainingSettings: Sendable {
     public var epochs: Int = 30
     public var batchSize: Int = 32
     public var learningRate: Float = 2e-3
+    public var learningRateSchedule: LearningRateSchedule = .constant
+    /// Epochs of linear warm-up from a tenth of the rate (0: none); avoids large first Adam steps.
+    public var warmupEpochs: Int = 0
     public var weightDecay: Float = 1e-4
     /// Fraction of samples held out (after a seeded shuffle) for validation and early stopping; 0 disables both.
     public var validationFraction: Double = 0.2
@@ -94,8 +107,9 @@ public final class Trainer {
         }
         guard labels.count >= 2 else { throw TrainingError.tooFewSamples(labels.count) }
         guard settings.epochs > 0, settings.batchSize > 0, settings.learningRate > 0,
-              settings.validationFraction >= 0, settings.validationFraction < 1 else {
-            throw TrainingError.invalidSettings("epochs, batch size and learning rate must be positive, validation fraction in [0, 1)")
+              settings.validationFraction >= 0, settings.validationFraction < 1,
+              settings.warmupEpochs >= 0, settings.warmupEpochs < settings.epochs else {
+            throw TrainingError.invalidSettings("epochs, batch size and learning rate must be positive, validation fraction in [0, 1), warm-up epochs in [0, epochs)")
         }
         if let w = settings.classWeights, w.count != classes || w.contains(where: { $0 < 0 }) {
             throw TrainingError.invalidSettings("class weights must be \(classes) non-negative numbers")
@@ -126,6 +140,8 @@ public final class Trainer {
         var best: (loss: Double, epoch: Int, weights: [String: Tensor])?
         var stoppedEarly = false
         var batch = [Float](repeating: 0, count: settings.batchSize * sampleSize)
+        let stepsPerEpoch = (trainIndices.count + settings.batchSize - 1) / settings.batchSize
+        var step = 0
         for epoch in 1...settings.epochs {
             generator.shuffle(&trainIndices)
             var lossSum = 0.0, correct = 0
@@ -144,6 +160,8 @@ public final class Trainer {
                 }
                 let x = Tensor([ids.count] + shape, Array(batch.prefix(ids.count * sampleSize)))
                 let batchLabels = ids.map { labels[$0] }
+                optimiser.learningRate = learningRate(step: step, stepsPerEpoch: stepsPerEpoch)
+                step += 1
                 optimiser.zeroGradients()
                 let logits = network.forward(x, training: true, upTo: logitLayers)
                 let (loss, gradient) = softmaxCrossEntropy(logits: logits, labels: batchLabels, classWeights: classWeights)
@@ -191,6 +209,24 @@ public final class Trainer {
                                     trainingSamples: trainIndices.count, validationSamples: validationIndices.count,
                                     classWeights: classWeights, validation: metrics)
         return (model, report)
+    }
+
+    /// The rate for a zero-based optimiser step under the schedule and warm-up.
+    func learningRate(step: Int, stepsPerEpoch: Int) -> Float {
+        let base = settings.learningRate
+        let warmupSteps = settings.warmupEpochs * stepsPerEpoch
+        if step < warmupSteps {
+            return base * (0.1 + 0.9 * Float(step) / Float(warmupSteps))
+        }
+        switch settings.learningRateSchedule {
+        case .constant:
+            return base
+        case .cosine:
+            let total = max(1, settings.epochs * stepsPerEpoch - warmupSteps - 1)
+            let progress = min(1, Double(step - warmupSteps) / Double(total))
+            let floor = 0.01
+            return base * Float(floor + (1 - floor) * 0.5 * (1 + cos(Double.pi * progress)))
+        }
     }
 
     private func evaluate(_ network: Network, logitLayers: Int, samples: [Float], labels: [Int], indices: [Int],
