@@ -43,6 +43,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Use at most this many image sets (spread over the data).")
     var maxImageSets: Int?
 
+    @Option(help: "Convolution blocks in the default architecture: 3, or 4 for a wider view (about 1.25× the FLOPs).")
+    var stages = 3
+
     @Option(help: "Peak AdamW learning rate.")
     var learningRate: Float = 2e-3
 
@@ -58,6 +61,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Stop after this many epochs without a lower validation loss (default: never stop early with the cosine schedule, 6 with constant).")
     var patience: Int?
 
+    @Option(help: "Recompute batch-norm statistics exactly from this many training crops before each validation and for the saved model (0: keep the moving averages).")
+    var bnRecalibration = 2048
+
     @Option(help: "Fraction of the nuclei held out for validation and choosing the best epoch.")
     var validationFraction = 0.2
 
@@ -70,6 +76,8 @@ struct TrainCommand: ParsableCommand {
         }
         guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive") }
         guard warmupEpochs >= 0, warmupEpochs < epochs else { throw ValidationError("--warmup-epochs must be in [0, epochs)") }
+        guard [3, 4].contains(stages) else { throw ValidationError("--stages must be 3 or 4") }
+        guard bnRecalibration >= 0 else { throw ValidationError("--bn-recalibration must not be negative") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         guard patience.map({ $0 >= 1 }) ?? true else { throw ValidationError("--patience must be at least 1") }
         guard validationFraction > 0, validationFraction < 1 else {
@@ -78,7 +86,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let architecture = Architecture.defaultClassifier(inputSize: cropSize)
+        let architecture = Architecture.defaultClassifier(inputSize: cropSize, stages: stages)
         let source: LabelSource = labels == "truth" ? .truth
             : .reporter(channel: reporterChannel, threshold: reporterThreshold)
         let set = try TrainingData.collect(
@@ -97,6 +105,7 @@ struct TrainCommand: ParsableCommand {
         settings.learningRate = learningRate
         settings.warmupEpochs = warmupEpochs
         settings.batchSize = batchSize
+        settings.batchNormRecalibrationSamples = bnRecalibration
         settings.validationFraction = validationFraction
         settings.patience = patience ?? (schedule == .cosine ? epochs : 6)
         settings.trainingCommand = (["viroscope"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
