@@ -2,7 +2,9 @@
 /// folded into the gradient, so it is not rescaled by Adam's per-parameter step sizes. Biases and batch-norm
 /// parameters are not decayed.
 final class AdamW {
-    let learningRate: Float, beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
+    /// Variable so the trainer can follow a learning-rate schedule step by step.
+    var learningRate: Float
+    let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
     private let parameters: [Parameter]
     private var m: [[Float]], v: [[Float]]
     private var step = 0

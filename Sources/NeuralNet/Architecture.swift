@@ -26,24 +26,31 @@ public struct Architecture: Codable, Sendable, Equatable {
         case formatVersion = "format_version", input, layers, classNames = "class_names", provenance
     }
 
-    /// The default nucleus classifier: three conv-BN-ReLU-maxpool blocks (16, 32, 64 filters), global average
-    /// pooling, dropout and a two-way dense layer. About 20 MFLOP per 64×64 crop, so thousands of crops per
-    /// second on one core.
-    public static func defaultClassifier(inputSize: Int = 64, channels: Int = 1) -> Architecture {
-        Architecture(
+    /// The default nucleus classifier: conv-BN-ReLU blocks (16, 32, 64 filters, each but the last followed by 2×2
+    /// max pooling), global average pooling, dropout and a two-way dense layer. About 20 MFLOP per 64×64 crop, so
+    /// thousands of crops per second on one core. `stages: 4` adds a fourth 64-filter block at an eighth of the
+    /// input size (about 1.25× the FLOPs): its wider view (about 40 px) spans a whole enlarged nucleus, rim and
+    /// centre, rather than a part of it.
+    public static func defaultClassifier(inputSize: Int = 64, channels: Int = 1, stages: Int = 3) -> Architecture {
+        var layers: [LayerSpec] = [
+            .conv2d(name: "conv1", filters: 16, kernel: 3, padding: 1, bias: false),
+            .batchNorm(name: "bn1"), .relu, .maxPool(kernel: 2),
+            .conv2d(name: "conv2", filters: 32, kernel: 3, padding: 1, bias: false),
+            .batchNorm(name: "bn2"), .relu, .maxPool(kernel: 2),
+            .conv2d(name: "conv3", filters: 64, kernel: 3, padding: 1, bias: false),
+            .batchNorm(name: "bn3"), .relu,
+        ]
+        if stages >= 4 {
+            layers += [
+                .maxPool(kernel: 2),
+                .conv2d(name: "conv4", filters: 64, kernel: 3, padding: 1, bias: false),
+                .batchNorm(name: "bn4"), .relu,
+            ]
+        }
+        layers += [.globalAvgPool, .dropout(rate: 0.2), .dense(name: "fc", units: 2), .softmax]
+        return Architecture(
             input: InputSpec(channels: channels, height: inputSize, width: inputSize, normalisation: "percentile-1-99"),
-            layers: [
-                .conv2d(name: "conv1", filters: 16, kernel: 3, padding: 1, bias: false),
-                .batchNorm(name: "bn1"), .relu, .maxPool(kernel: 2),
-                .conv2d(name: "conv2", filters: 32, kernel: 3, padding: 1, bias: false),
-                .batchNorm(name: "bn2"), .relu, .maxPool(kernel: 2),
-                .conv2d(name: "conv3", filters: 64, kernel: 3, padding: 1, bias: false),
-                .batchNorm(name: "bn3"), .relu,
-                .globalAvgPool,
-                .dropout(rate: 0.2),
-                .dense(name: "fc", units: 2),
-                .softmax,
-            ],
+            layers: layers,
             classNames: ["uninfected", "infected"]
         )
     }

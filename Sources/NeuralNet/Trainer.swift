@@ -1,10 +1,28 @@
 import Foundation
 
+/// How the learning rate changes over training.
+public enum LearningRateSchedule: String, Sendable, Codable, CaseIterable {
+    /// The same rate for every step.
+    case constant
+    /// Cosine decay from the rate to 1% of it by the last step of `epochs`. The small late steps let the weights
+    /// (and the batch-norm running statistics that follow them) settle, so validation loss stops jumping
+    /// between epochs and the last epochs are the best ones.
+    case cosine
+}
+
 /// Training hyper-parameters. The defaults suit a few thousand 64×64 nucleus crops.
 public struct TrainingSettings: Sendable {
     public var epochs: Int = 30
     public var batchSize: Int = 32
     public var learningRate: Float = 2e-3
+    public var learningRateSchedule: LearningRateSchedule = .constant
+    /// Epochs of linear warm-up from a tenth of the rate (0: none); avoids large first Adam steps.
+    public var warmupEpochs: Int = 0
+    /// Before each validation and for the returned model, recompute every batch-norm layer's running mean and
+    /// variance exactly from this many training crops (0: keep the moving averages). The moving averages trail
+    /// weights that change fast, and a network that pools a small per-nucleus shift can then call a whole
+    /// validation split one class; exact statistics make validation (and the kept model) match the weights.
+    public var batchNormRecalibrationSamples: Int = 0
     public var weightDecay: Float = 1e-4
     /// Fraction of samples held out (after a seeded shuffle) for validation and early stopping; 0 disables both.
     public var validationFraction: Double = 0.2
@@ -93,9 +111,10 @@ public final class Trainer {
             throw TrainingError.labelOutOfRange(index: i, label: labels[i], classes: classes)
         }
         guard labels.count >= 2 else { throw TrainingError.tooFewSamples(labels.count) }
-        guard settings.epochs > 0, settings.batchSize > 0, settings.learningRate > 0,
-              settings.validationFraction >= 0, settings.validationFraction < 1 else {
-            throw TrainingError.invalidSettings("epochs, batch size and learning rate must be positive, validation fraction in [0, 1)")
+        guard settings.epochs > 0, settings.batchSize > 0, settings.learningRate > 0, settings.batchNormRecalibrationSamples >= 0,
+              settings.validationFraction >= 0, settings.validationFraction < 1,
+              settings.warmupEpochs >= 0, settings.warmupEpochs < settings.epochs else {
+            throw TrainingError.invalidSettings("epochs, batch size and learning rate must be positive, validation fraction in [0, 1), warm-up epochs in [0, epochs)")
         }
         if let w = settings.classWeights, w.count != classes || w.contains(where: { $0 < 0 }) {
             throw TrainingError.invalidSettings("class weights must be \(classes) non-negative numbers")
@@ -126,6 +145,8 @@ public final class Trainer {
         var best: (loss: Double, epoch: Int, weights: [String: Tensor])?
         var stoppedEarly = false
         var batch = [Float](repeating: 0, count: settings.batchSize * sampleSize)
+        let stepsPerEpoch = (trainIndices.count + settings.batchSize - 1) / settings.batchSize
+        var step = 0
         for epoch in 1...settings.epochs {
             generator.shuffle(&trainIndices)
             var lossSum = 0.0, correct = 0
@@ -144,6 +165,8 @@ public final class Trainer {
                 }
                 let x = Tensor([ids.count] + shape, Array(batch.prefix(ids.count * sampleSize)))
                 let batchLabels = ids.map { labels[$0] }
+                optimiser.learningRate = learningRate(step: step, stepsPerEpoch: stepsPerEpoch)
+                step += 1
                 optimiser.zeroGradients()
                 let logits = network.forward(x, training: true, upTo: logitLayers)
                 let (loss, gradient) = softmaxCrossEntropy(logits: logits, labels: batchLabels, classWeights: classWeights)
@@ -154,6 +177,10 @@ public final class Trainer {
             }
             var report = EpochReport(epoch: epoch, trainLoss: lossSum / Double(trainIndices.count),
                                      trainAccuracy: Double(correct) / Double(trainIndices.count))
+            if settings.batchNormRecalibrationSamples > 0 {
+                recalibrateBatchNorm(network, samples: samples,
+                                     indices: Array(trainIndices.prefix(settings.batchNormRecalibrationSamples)), shape: shape)
+            }
             if !validationIndices.isEmpty {
                 let (loss, accuracy) = evaluate(network, logitLayers: logitLayers, samples: samples, labels: labels,
                                                 indices: validationIndices, shape: shape, classWeights: classWeights)
@@ -191,6 +218,64 @@ public final class Trainer {
                                     trainingSamples: trainIndices.count, validationSamples: validationIndices.count,
                                     classWeights: classWeights, validation: metrics)
         return (model, report)
+    }
+
+    /// The rate for a zero-based optimiser step under the schedule and warm-up.
+    func learningRate(step: Int, stepsPerEpoch: Int) -> Float {
+        let base = settings.learningRate
+        let warmupSteps = settings.warmupEpochs * stepsPerEpoch
+        if step < warmupSteps {
+            return base * (0.1 + 0.9 * Float(step) / Float(warmupSteps))
+        }
+        switch settings.learningRateSchedule {
+        case .constant:
+            return base
+        case .cosine:
+            let total = max(1, settings.epochs * stepsPerEpoch - warmupSteps - 1)
+            let progress = min(1, Double(step - warmupSteps) / Double(total))
+            let floor = 0.01
+            return base * Float(floor + (1 - floor) * 0.5 * (1 + cos(Double.pi * progress)))
+        }
+    }
+
+    /// Sets each batch-norm layer's running statistics to the mean and unbiased variance of its input over
+    /// `indices`, in inference mode and layer by layer, so every layer sees exactly what inference will feed it.
+    private func recalibrateBatchNorm(_ network: Network, samples: [Float], indices: [Int], shape: [Int]) {
+        let sampleSize = shape.reduce(1, *)
+        for (position, layer) in network.layers.enumerated() {
+            guard let bn = layer as? BatchNormLayer else { continue }
+            let c = bn.runningMean.count
+            var sum = [Double](repeating: 0, count: c), sq = [Double](repeating: 0, count: c)
+            var count = 0.0
+            var start = 0
+            while start < indices.count {
+                let ids = Array(indices[start..<min(start + 256, indices.count)])
+                start += ids.count
+                var values = [Float]()
+                values.reserveCapacity(ids.count * sampleSize)
+                for i in ids { values.append(contentsOf: samples[(i * sampleSize)..<((i + 1) * sampleSize)]) }
+                let x = network.forward(Tensor([ids.count] + shape, values), training: false, upTo: position)
+                let sp = x.count / (ids.count * c)
+                x.values.withUnsafeBufferPointer { xp in
+                    for s in 0..<ids.count {
+                        for ch in 0..<c {
+                            let row = xp.baseAddress! + (s * c + ch) * sp
+                            var a: Float = 0, b: Float = 0
+                            for i in 0..<sp { let v = row[i]; a += v; b += v * v }
+                            sum[ch] += Double(a); sq[ch] += Double(b)
+                        }
+                    }
+                }
+                count += Double(ids.count * sp)
+            }
+            guard count > 1 else { continue }
+            for ch in 0..<c {
+                let mean = sum[ch] / count
+                let variance = max(0, sq[ch] / count - mean * mean) * count / (count - 1)
+                bn.runningMean[ch] = Float(mean)
+                bn.runningVar[ch] = Float(variance)
+            }
+        }
     }
 
     private func evaluate(_ network: Network, logitLayers: Int, samples: [Float], labels: [Int], indices: [Int],

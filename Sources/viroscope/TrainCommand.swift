@@ -43,14 +43,50 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Use at most this many image sets (spread over the data).")
     var maxImageSets: Int?
 
+    @Option(help: "Convolution blocks: 4 (the shipped model; its view spans a whole enlarged nucleus) or 3 (the earlier, 0.8× FLOPs network).")
+    var stages = 4
+
+    @Option(help: "Peak AdamW learning rate.")
+    var learningRate: Float = 2e-3
+
+    @Option(help: "Learning-rate schedule: cosine (decays to 1% by the last epoch, so the final weights settle) or constant.")
+    var lrSchedule = "cosine"
+
+    @Option(help: "Epochs of linear learning-rate warm-up (0: none).")
+    var warmupEpochs = 1
+
+    @Option(help: "Crops per optimiser step.")
+    var batchSize = 32
+
+    @Option(help: "Stop after this many epochs without a lower validation loss (default: never stop early with the cosine schedule, 6 with constant).")
+    var patience: Int?
+
+    @Option(help: "Recompute batch-norm statistics exactly from this many training crops before each validation and for the saved model (0: keep the moving averages).")
+    var bnRecalibration = 2048
+
+    @Option(help: "Fraction of the nuclei held out for validation and choosing the best epoch.")
+    var validationFraction = 0.2
+
     func validate() throws {
         guard !data.isEmpty else { throw ValidationError("give at least one --data DIR") }
         guard ["reporter", "truth"].contains(labels) else { throw ValidationError("--labels must be reporter or truth") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+        guard LearningRateSchedule(rawValue: lrSchedule) != nil else {
+            throw ValidationError("--lr-schedule must be one of " + LearningRateSchedule.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive") }
+        guard warmupEpochs >= 0, warmupEpochs < epochs else { throw ValidationError("--warmup-epochs must be in [0, epochs)") }
+        guard [3, 4].contains(stages) else { throw ValidationError("--stages must be 3 or 4") }
+        guard bnRecalibration >= 0 else { throw ValidationError("--bn-recalibration must not be negative") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard patience.map({ $0 >= 1 }) ?? true else { throw ValidationError("--patience must be at least 1") }
+        guard validationFraction > 0, validationFraction < 1 else {
+            throw ValidationError("--validation-fraction must be between 0 and 1")
+        }
     }
 
     func run() throws {
-        let architecture = Architecture.defaultClassifier(inputSize: cropSize)
+        let architecture = Architecture.defaultClassifier(inputSize: cropSize, stages: stages)
         let source: LabelSource = labels == "truth" ? .truth
             : .reporter(channel: reporterChannel, threshold: reporterThreshold)
         let set = try TrainingData.collect(
@@ -64,6 +100,14 @@ struct TrainCommand: ParsableCommand {
         var settings = TrainingSettings()
         settings.epochs = epochs
         settings.seed = seed
+        let schedule = LearningRateSchedule(rawValue: lrSchedule) ?? .cosine
+        settings.learningRateSchedule = schedule
+        settings.learningRate = learningRate
+        settings.warmupEpochs = warmupEpochs
+        settings.batchSize = batchSize
+        settings.batchNormRecalibrationSamples = bnRecalibration
+        settings.validationFraction = validationFraction
+        settings.patience = patience ?? (schedule == .cosine ? epochs : 6)
         settings.trainingCommand = (["viroscope"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         settings.dataDescription = "\(set.count) nuclei (\(set.infected) infected), labels: \(labels)"
         let started = Date()
