@@ -22,6 +22,9 @@ struct BenchNNCommand: ParsableCommand {
     @Option(help: "Crop side in pixels (the default classifier's input is size×size, one channel).")
     var inputSize: Int = 64
 
+    @Option(help: "Conv blocks of the default classifier (4, as the shipped models/default; 3 for the smaller network).")
+    var stages: Int = 4
+
     @Option(help: "Seed for the random weights and crops.")
     var seed: UInt64 = 1
 
@@ -29,13 +32,14 @@ struct BenchNNCommand: ParsableCommand {
     var dump: String?
 
     func validate() throws {
-        guard batch > 0, iterations > 0, threads > 0, inputSize >= 8 else {
-            throw ValidationError("--batch, --iterations and --threads must be positive and --input-size at least 8")
+        guard (3...4).contains(stages) else { throw ValidationError("--stages must be 3 or 4") }
+        guard batch > 0, iterations > 0, threads > 0, inputSize >= 16 else {
+            throw ValidationError("--batch, --iterations and --threads must be positive and --input-size at least 16")
         }
     }
 
     func run() throws {
-        let architecture = Architecture.defaultClassifier(inputSize: inputSize)
+        let architecture = Architecture.defaultClassifier(inputSize: inputSize, stages: stages)
         let model = try benchModel(architecture)
         var generator = SeededGenerator(seed: seed &+ 1)
         let crops = (0..<(batch * inputSize * inputSize)).map { _ in generator.nextUnitFloat() }
