@@ -34,20 +34,20 @@ public struct CampaignPlan: Sendable {
     public var imageSetCount: Int { plates.reduce(0) { $0 + $1.wells.reduce(0) { $0 + $1.imageSets.count } } }
     public var wellCount: Int { plates.reduce(0) { $0 + $1.wells.count } }
 
-    /// Scans `imageRoot`, joins the plate maps, validates, and samples image headers.
+    /// Joins the plate maps to what `scan` found, validates, and samples image headers.
     ///
+    /// - Parameter scan: the scan of `images` (default: `imageRoot` itself), with paths relative to it. Paths
+    ///   are stored relative to `imageRoot`, so a campaign can live in a sub-folder of the shared storage.
     /// - Parameter headerSample: how many image files to open and check before anything is written (spread over
     ///   the campaign); a campaign of unreadable files is refused in seconds instead of failing on the workers.
-    /// - Throws: `ScreeningError` when the root cannot be scanned or the plate map cannot be read.
-    /// - Parameter images: the directory to scan, inside `imageRoot` (default: the root itself). Paths are
-    ///   stored relative to `imageRoot`, so a campaign can live in a sub-folder of the shared storage.
+    /// - Throws: `CampaignError.invalid` when `images` is not inside `imageRoot`.
     public static func prepare(
-        name: String, imageRoot: URL, images: URL? = nil, source: ImageSource, plateMaps: PlateMapSet,
+        name: String, imageRoot: URL, images: URL? = nil, scan: ImageScan, plateMaps: PlateMapSet,
         format: PlateFormat, channels: ChannelRoles, headerSample: Int = 24
     ) throws -> CampaignPlan {
         let root = imageRoot.standardizedFileURL
         let scanned = (images ?? imageRoot).standardizedFileURL
-        var scan = try ImageDirectoryScanner.scan(root: scanned, scheme: source)
+        var scan = scan
         let prefix = try relativePrefix(of: scanned, under: root)
         if !prefix.isEmpty {
             for index in scan.files.indices { scan.files[index].relativePath = prefix + "/" + scan.files[index].relativePath }

@@ -156,14 +156,14 @@ struct SubmitCommand: ParsableCommand {
         default: source = .auto
         }
         let mapURL = URL(fileURLWithPath: plateMap)
+        let scan = try ImageDirectoryScanner.scan(root: images, scheme: source)
         let format: PlateFormat
         if let given = Int(plateFormat).flatMap(PlateFormat.init(rawValue:)) {
             format = given
         } else {
-            format = try inferFormat(root: images, source: source, mapURL: mapURL)
+            format = try inferFormat(files: scan.files, mapURL: mapURL)
         }
         let maps = try PlateMapSet.load(mapURL, format: format)
-        let scan = try ImageDirectoryScanner.scan(root: images, scheme: source)
         let opera = scan.schemeName.lowercased().contains("opera")
         let nuclear = nuclearChannel ?? (opera ? "ch1" : "w1")
         var reporter: String? = reporterChannel ?? (opera ? "ch2" : "w2")
@@ -171,14 +171,13 @@ struct SubmitCommand: ParsableCommand {
         if reporterChannel == nil, let candidate = reporter, !scan.files.contains(where: { $0.channel == candidate }) {
             reporter = nil
         }
-        return try CampaignPlan.prepare(name: name, imageRoot: root, images: images, source: source, plateMaps: maps, format: format,
+        return try CampaignPlan.prepare(name: name, imageRoot: root, images: images, scan: scan, plateMaps: maps, format: format,
                                         channels: ChannelRoles(nuclear: nuclear, reporter: reporter))
     }
 
     /// The smallest plate that holds every well named by the images and the plate map.
-    private func inferFormat(root: URL, source: ImageSource, mapURL: URL) throws -> PlateFormat {
-        let scan = try ImageDirectoryScanner.scan(root: root, scheme: source)
-        var wells = scan.files.map(\.well)
+    private func inferFormat(files: [ImageFile], mapURL: URL) throws -> PlateFormat {
+        var wells = files.map(\.well)
         if case let .single(map) = try PlateMapSet.load(mapURL, format: .wells1536) { wells += map.conditions.map(\.well) }
         return PlateFormat.allCases.first { format in wells.allSatisfy(format.contains) } ?? .wells1536
     }
