@@ -7,17 +7,15 @@ struct ModelCrops {
     let extractor: CropExtractor
 
     init(model: Model) throws {
-        let input = model.architecture.input
-        guard input.channels == 1 || input.channels == 2 else {
-            throw AnalysisError(file: "model \(model.sha256.prefix(12))",
-                                reason: "input has \(input.channels) channels; nucleus crops have 1 (or 2 with the mask)")
-        }
-        extractor = CropExtractor(size: input.height, normalisation: try ModelCrops.normalisation(input.normalisation),
-                                  includeMaskChannel: input.channels == 2)
+        try self.init(input: model.architecture.input, source: "model \(model.sha256.prefix(12))")
     }
 
     /// For an architecture not yet trained (the training command builds its crops with it).
-    init(input: InputSpec) throws {
+    init(input: InputSpec, source: String = "model architecture") throws {
+        guard input.channels == 1 || input.channels == 2 else {
+            throw AnalysisError(file: source,
+                                reason: "input has \(input.channels) channels; nucleus crops have 1 (or 2 with the mask)")
+        }
         extractor = CropExtractor(size: input.height, normalisation: try ModelCrops.normalisation(input.normalisation),
                                   includeMaskChannel: input.channels == 2)
     }

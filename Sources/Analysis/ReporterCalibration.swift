@@ -9,7 +9,7 @@ public enum ReporterCalibration {
     /// Otsu's threshold on `means`, computed on log intensities because reporter brightness spans decades.
     /// - Returns: nil when there are fewer than 2 distinct values, so no bar can be drawn.
     public static func threshold(means: [Float], bins: Int = 256) -> Float? {
-        let logs = means.filter { $0.isFinite && $0 >= 0 }.map { log1pSafe(Double($0)) }
+        let logs = means.filter { $0.isFinite && $0 >= 0 }.map { log1p(Double($0)) }
         guard let low = logs.min(), let high = logs.max(), high > low else { return nil }
         let width = (high - low) / Double(bins)
         var histogram = [Double](repeating: 0, count: bins)
@@ -28,19 +28,11 @@ public enum ReporterCalibration {
             let between = backgroundWeight * foregroundWeight * (meanBackground - meanForeground) * (meanBackground - meanForeground)
             if between > best { best = between; bestBin = bin }
         }
-        return Float(expm1Safe(low + Double(bestBin + 1) * width))
+        return Float(expm1(low + Double(bestBin + 1) * width))
     }
 
     /// Labels each nucleus 1 (infected) when its reporter mean is above `threshold`, else 0.
     public static func labels(means: [Float], threshold: Float) -> [Int] {
         means.map { $0 > threshold ? 1 : 0 }
     }
-
-    private static func log1pSafe(_ x: Double) -> Double { (1 + x).logarithm }
-    private static func expm1Safe(_ x: Double) -> Double { x.exponential - 1 }
-}
-
-private extension Double {
-    var logarithm: Double { Foundation.log(self) }
-    var exponential: Double { Foundation.exp(self) }
 }
