@@ -11,20 +11,10 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Model directory.")
     var model: String
 
-    @Option(name: .customLong("data"), help: "Image directory (ImageXpress names); repeat for several.")
-    var data: [String]
+    @OptionGroup var dataOptions: LabelledDataOptions
 
     @Option(help: "Label source: reporter or truth.")
     var labels = "truth"
-
-    @Option(help: "Nuclear-stain channel.")
-    var nuclearChannel = "w1"
-
-    @Option(help: "Reporter channel for --labels reporter.")
-    var reporterChannel = "w2"
-
-    @Option(help: "Reporter threshold (default: Otsu over all nuclei).")
-    var reporterThreshold: Float?
 
     @Option(help: "p(infected) at or above which a nucleus is called infected.")
     var threshold: Float = 0.5
@@ -33,19 +23,12 @@ struct EvaluateCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard !data.isEmpty else { throw ValidationError("give at least one --data DIR") }
-        guard ["reporter", "truth"].contains(labels) else { throw ValidationError("--labels must be reporter or truth") }
+        try dataOptions.check(labels: labels)
     }
 
     func run() throws {
         let loaded = try Model.load(directory: URL(fileURLWithPath: model))
-        let source: LabelSource = labels == "truth" ? .truth
-            : .reporter(channel: reporterChannel, threshold: reporterThreshold)
-        let set = try TrainingData.collect(
-            directories: data.map { URL(fileURLWithPath: $0) }, nuclearChannel: nuclearChannel, labels: source,
-            input: loaded.architecture.input,
-            progress: { done, total in progressLine("collecting nuclei: image set \(done)/\(total)") })
-        endProgressLine()
+        let set = try dataOptions.collect(labels: labels, input: loaded.architecture.input)
         let session = InferenceSession(model: loaded)
         let infectedClass = loaded.classNames.firstIndex(of: "infected") ?? (loaded.classNames.count - 1)
         let output = try session.probabilities(crops: set.crops, count: set.count)

@@ -13,20 +13,10 @@ struct TrainCommand: ParsableCommand {
             ground-truth files of a synthetic campaign (--labels truth). The network sees the nuclear channel only.
             """)
 
-    @Option(name: .customLong("data"), help: "Image directory (ImageXpress names); repeat for several.")
-    var data: [String]
+    @OptionGroup var dataOptions: LabelledDataOptions
 
     @Option(help: "Label source: reporter or truth.")
     var labels = "reporter"
-
-    @Option(help: "Nuclear-stain channel.")
-    var nuclearChannel = "w1"
-
-    @Option(help: "Reporter channel for --labels reporter.")
-    var reporterChannel = "w2"
-
-    @Option(help: "Reporter threshold (default: Otsu over all nuclei).")
-    var reporterThreshold: Float?
 
     @Option(help: "Output model directory.")
     var out: String
@@ -68,8 +58,7 @@ struct TrainCommand: ParsableCommand {
     var validationFraction = 0.2
 
     func validate() throws {
-        guard !data.isEmpty else { throw ValidationError("give at least one --data DIR") }
-        guard ["reporter", "truth"].contains(labels) else { throw ValidationError("--labels must be reporter or truth") }
+        try dataOptions.check(labels: labels)
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
         guard LearningRateSchedule(rawValue: lrSchedule) != nil else {
             throw ValidationError("--lr-schedule must be one of " + LearningRateSchedule.allCases.map(\.rawValue).joined(separator: ", "))
@@ -87,13 +76,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let architecture = Architecture.defaultClassifier(inputSize: cropSize, stages: stages)
-        let source: LabelSource = labels == "truth" ? .truth
-            : .reporter(channel: reporterChannel, threshold: reporterThreshold)
-        let set = try TrainingData.collect(
-            directories: data.map { URL(fileURLWithPath: $0) }, nuclearChannel: nuclearChannel, labels: source,
-            input: architecture.input, maxImageSets: maxImageSets,
-            progress: { done, total in progressLine("collecting nuclei: image set \(done)/\(total)") })
-        endProgressLine()
+        let set = try dataOptions.collect(labels: labels, input: architecture.input, maxImageSets: maxImageSets)
         stderrLine("\(set.count) labelled nuclei (\(set.infected) infected) from \(set.imageSets.count) image sets"
                    + (set.reporterThreshold.map { String(format: "; reporter threshold %.1f", $0) } ?? "")
                    + (set.unlabelled > 0 ? "; \(set.unlabelled) nuclei without a truth match skipped" : ""))
