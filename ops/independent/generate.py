@@ -94,7 +94,7 @@ class Difficulty:
 DIFFICULTIES: Dict[str, Difficulty] = {
     "easy": Difficulty("easy", 0.16, 0.05, 0.6, 3000.0, 0.10, 0.15, 0.00, 0.05, 0.01, 0.15, 0.005,
                        0.01, 0.02, 0, 800.0),
-    "realistic": Difficulty("realistic", 0.24, 0.12, 1.0, 900.0, 0.25, 0.35, 0.05, 0.15, 0.02, 0.35, 0.01,
+    "realistic": Difficulty("realistic", 0.24, 0.12, 1.0, 900.0, 0.25, 0.35, 0.05, 0.15, 0.02, 0.25, 0.01,
                             0.04, 0.03, 20, 250.0),
     "hard": Difficulty("hard", 0.32, 0.25, 1.5, 250.0, 0.40, 0.6, 0.12, 0.30, 0.04, 0.5, 0.02,
                        0.10, 0.05, 80, 100.0),
@@ -218,15 +218,28 @@ def fourier_coeffs(rng: np.random.Generator, irregularity: float) -> np.ndarray:
     return np.stack([ks, amps, phases], axis=1)
 
 
-def smooth_field(rng: np.random.Generator, size: int, sigma: float) -> np.ndarray:
-    """Zero-mean, unit-variance Gaussian random field with correlation length sigma (px)."""
-    small = max(4, int(size / max(sigma / 3.0, 1.0)))
-    noise = rng.normal(0.0, 1.0, (small, small)).astype(np.float32)
-    sm = ndimage.gaussian_filter(noise, sigma=small * sigma / size, mode="wrap")
-    out = ndimage.zoom(sm, size / small, order=1, mode="grid-wrap", grid_mode=True)[:size, :size]
-    out -= out.mean()
-    sd = out.std()
-    return out / sd if sd > 0 else out
+class SmoothField:
+    """Zero-mean, unit-variance Gaussian random field with correlation length sigma (px), kept on a coarse grid.
+
+    Only ever sampled at nucleus positions, so it is never expanded to a full image.
+    """
+
+    def __init__(self, rng: np.random.Generator, size: int, sigma: float):
+        self.cells = max(4, int(size / max(sigma / 3.0, 1.0)))
+        noise = rng.normal(0.0, 1.0, (self.cells, self.cells))
+        grid = ndimage.gaussian_filter(noise, sigma=self.cells * sigma / size, mode="wrap")
+        grid -= grid.mean()
+        self.grid = grid / max(float(grid.std()), 1e-9)
+        self.scale = self.cells / size
+
+    def at(self, x: float, y: float) -> float:
+        gx, gy = x * self.scale - 0.5, y * self.scale - 0.5
+        x0, y0 = math.floor(gx), math.floor(gy)
+        fx, fy = gx - x0, gy - y0
+        n = self.cells
+        g = self.grid
+        i0, i1, j0, j1 = y0 % n, (y0 + 1) % n, x0 % n, (x0 + 1) % n
+        return float((g[i0, j0] * (1 - fx) + g[i0, j1] * fx) * (1 - fy) + (g[i1, j0] * (1 - fx) + g[i1, j1] * fx) * fy)
 
 
 def texture_field(rng: np.random.Generator, size: int, sigma: float) -> np.ndarray:
@@ -262,8 +275,8 @@ def place_nuclei(rng: np.random.Generator, size: int, count: int, line: CellLine
     Real monolayers are neither lattices nor Poisson: nuclei keep apart because cells occupy space, density
     drifts across a well, and some cells pile up (clumps, freshly divided pairs).
     """
-    density = smooth_field(rng, size, size / 3.0)          # slow, well-scale patchiness
-    orient = smooth_field(rng, size, size / 4.0) * math.pi  # stream direction for aligned lines
+    density = SmoothField(rng, size, size / 3.0)  # slow, well-scale patchiness
+    orient = SmoothField(rng, size, size / 4.0)   # stream direction for aligned lines
     margin = mean_a * 0.5
     nuclei: List[Nucleus] = []
     index = SpatialIndex(cell=mean_a * 3.0)
@@ -271,9 +284,8 @@ def place_nuclei(rng: np.random.Generator, size: int, count: int, line: CellLine
     def make(x: float, y: float) -> Nucleus:
         a = mean_a * float(np.exp(rng.normal(0.0, 0.13)))
         aspect = float(np.clip(rng.normal(line.aspect, 0.08), 0.35, 0.98))
-        row, col = int(np.clip(y, 0, size - 1)), int(np.clip(x, 0, size - 1))
         if rng.random() < line.aligned:
-            angle = float(orient[row, col]) + rng.normal(0.0, 0.25)
+            angle = math.pi * orient.at(x, y) + rng.normal(0.0, 0.25)
         else:
             angle = rng.uniform(0.0, math.pi)
         irr = diff.irregularity * line.irregularity * (3.0 if rng.random() < 0.06 else 1.0)
@@ -306,8 +318,7 @@ def place_nuclei(rng: np.random.Generator, size: int, count: int, line: CellLine
     while len(nuclei) < count and tries < count * 40:
         tries += 1
         x, y = rng.uniform(-margin, size + margin, 2)
-        xi, yi = int(np.clip(x, 0, size - 1)), int(np.clip(y, 0, size - 1))
-        if rng.random() > 1.0 / (1.0 + math.exp(-1.2 * float(density[yi, xi]))) * 1.6:
+        if rng.random() > 1.6 / (1.0 + math.exp(-1.2 * density.at(x, y))):
             continue
         n = make(float(x), float(y))
         r = 0.5 * (n.a + n.b)
@@ -331,24 +342,31 @@ class Window:
     px_per_unit: float
 
 
-def window(n: Nucleus, size: int, extent: float, pad: float = 2.0) -> Optional[Window]:
+def window(n: Nucleus, size: int, extent: float, pad: float = 2.0, harmonics: int = 6,
+           boost: float = 1.0) -> Optional[Window]:
+    """Local coordinates of a nucleus (or, with extent > 1, of its cell body) in a clipped bounding box.
+
+    The outline's Fourier terms cos(k*theta + phase) are evaluated as powers of the unit complex number
+    (u + iv)/|u + iv|, which avoids arctan2 and a cosine per harmonic over every pixel.
+    """
     reach = n.a * extent * 1.35 + pad
     x0, x1 = max(0, int(math.floor(n.x - reach))), min(size, int(math.ceil(n.x + reach)) + 1)
     y0, y1 = max(0, int(math.floor(n.y - reach))), min(size, int(math.ceil(n.y + reach)) + 1)
     if x0 >= x1 or y0 >= y1:
         return None
-    yy, xx = np.ogrid[y0:y1, x0:x1]
-    dx = (xx - n.x).astype(np.float32)
-    dy = (yy - n.y).astype(np.float32)
-    c, s = math.cos(n.angle), math.sin(n.angle)
-    u = (dx * c + dy * s) / n.a
-    v = (-dx * s + dy * c) / n.b
+    dx = (np.arange(x0, x1, dtype=np.float32) - np.float32(n.x))[None, :]
+    dy = (np.arange(y0, y1, dtype=np.float32) - np.float32(n.y))[:, None]
+    c, s = np.float32(math.cos(n.angle)), np.float32(math.sin(n.angle))
+    u = (dx * c + dy * s) * np.float32(1.0 / n.a)
+    v = (dy * c - dx * s) * np.float32(1.0 / n.b)
     rho_e = np.sqrt(u * u + v * v)
-    theta = np.arctan2(v, u)
+    z = (u + 1j * v).astype(np.complex64) / np.maximum(rho_e, np.float32(1e-6))
+    zk = z
     perturb = np.ones_like(rho_e)
-    for k, amp, phase in n.coeffs:
-        perturb += amp * np.cos(k * theta + phase)
-    rho = rho_e / np.maximum(perturb, 0.6)
+    for k, amp, phase in n.coeffs[:harmonics]:
+        zk = zk * z  # harmonics start at k = 2
+        perturb += np.float32(amp * boost * math.cos(phase)) * zk.real - np.float32(amp * boost * math.sin(phase)) * zk.imag
+    rho = rho_e / np.maximum(perturb, np.float32(0.6))
     return Window(slice(y0, y1), slice(x0, x1), u, v, rho, 0.5 * (n.a + n.b))
 
 
@@ -449,11 +467,11 @@ def render_nucleus(n: Nucleus, rng: np.random.Generator, size: int, nuc: np.ndar
     gfp[w.ys, w.xs] += (n.reporter_level * profile * reporter_spatial * (1.0 + 0.08 * tf)).astype(np.float32)
 
     # Reporter, cytoplasmic haze: a larger irregular cell body around the nucleus.
-    cw = window(n, size, 2.6)
+    cw = window(n, size, 2.6, harmonics=2, boost=3.0)
     if cw is not None:
         cell_r = rng.uniform(1.7, 2.6)
         haze = np.exp(-((cw.rho / cell_r) ** 3))
-        frac = rng.uniform(0.12, 0.3)
+        frac = rng.uniform(0.1, 0.25)
         gfp[cw.ys, cw.xs] += (n.reporter_level * frac * haze).astype(np.float32)
 
 
@@ -574,13 +592,12 @@ def make_field(st: Settings, plate_index: int, well: WellDesign, well_rate: floa
     nuclei = place_nuclei(rng, size, max(count, 1), line, diff, mean_a)
 
     # Infection: a smooth field makes infected cells cluster a little (spread to neighbours).
-    spread = smooth_field(rng, size, size / 5.0)
+    spread = SmoothField(rng, size, size / 5.0)
     virus = st.virus
     base = logit(well_rate) if well_rate > 0 else None
     early_p = diff.early_fraction + (1.0 - diff.early_fraction) * 0.5 * well.inhibition
     for n in nuclei:
-        xi, yi = int(np.clip(n.x, 0, size - 1)), int(np.clip(n.y, 0, size - 1))
-        p = 0.0 if base is None else 1.0 / (1.0 + math.exp(-(base + 0.5 * float(spread[yi, xi]))))
+        p = 0.0 if base is None else 1.0 / (1.0 + math.exp(-(base + 0.5 * spread.at(n.x, n.y))))
         n.brightness = float(np.exp(rng.normal(0.0, 0.12))) * (1.35 if rng.random() < 0.25 else 1.0)
         if rng.random() < p:
             n.infected = True
@@ -643,8 +660,17 @@ def make_field(st: Settings, plate_index: int, well: WellDesign, well_rate: floa
     illum = illumination(size, optics, rng)
     haze_sigma = 1.5 * mean_a
 
+    def out_of_focus(img: np.ndarray) -> np.ndarray:
+        # Light from above and below the focal plane: a wide, smooth blur, computed at 1/4 resolution.
+        f = 4
+        if size % f:
+            return ndimage.gaussian_filter(img, haze_sigma, truncate=2.5)
+        small = img.reshape(size // f, f, size // f, f).mean(axis=(1, 3))
+        small = ndimage.gaussian_filter(small, haze_sigma / f, truncate=2.5)
+        return np.repeat(np.repeat(small, f, axis=0), f, axis=1)
+
     def optics_pass(img: np.ndarray, wavelength_um: float, haze: float, background: float) -> np.ndarray:
-        img = img + haze * ndimage.gaussian_filter(img, haze_sigma, truncate=2.5)
+        img = img + haze * out_of_focus(img)
         # Diffraction, plus the blur of a 4-6 um thick nucleus seen by a widefield system (never below ~0.6 px).
         psf = max(0.21 * wavelength_um / obj.na / obj.pixel_um, 0.6)
         sigma = math.sqrt(psf * psf + defocus * defocus)
