@@ -11,7 +11,8 @@ Layout written under --out:
   truth/PLATE01_A01_s1.csv           label,x,y,radius_major,radius_minor,angle,infected,phenotype
   truth/PLATE01_A01_s1_labels.tif    16-bit label mask (0 background, value = label)
   truth/wells.csv                    plate,well,nuclei,infected,rate
-  truth/wells-expected.csv           plate,well,expected_rate,viability,reporter_agreement (the design behind it)
+  truth/wells-expected.csv           plate,well,expected_rate,well_rate,viability,reporter_agreement (the design)
+  truth/fields.csv                   plate,well,site,nuclei,infected,debris,blur_px,photons (per-field conditions)
 """
 
 from __future__ import annotations
@@ -566,6 +567,13 @@ class Settings:
 
 
 @dataclass
+class FieldConditions:
+    debris: int
+    blur_px: float    # total Gaussian blur of w1 (diffraction, nucleus thickness and this field's defocus)
+    photons: float    # photoelectrons per pixel of an average interphase nucleus before vignetting
+
+
+@dataclass
 class FieldResult:
     plate: str
     well: str
@@ -573,6 +581,7 @@ class FieldResult:
     nuclei: int
     infected: int
     reporter_agree: int
+    conditions: FieldConditions
 
 
 def logit(p: float) -> float:
@@ -640,7 +649,9 @@ def make_field(st: Settings, plate_index: int, well: WellDesign, well_rate: floa
     best = np.full((size, size), 2.0, np.float32)
     for i, n in enumerate(nuclei):
         render_nucleus(n, rng, size, nuc, gfp, labels, best, i + 1, fine, coarse, virus.name)
-    for _ in range(int(rng.poisson(diff.debris * len(nuclei)))):
+    # Debris, plus apoptotic fragments where the drug kills cells.
+    debris = int(rng.poisson(diff.debris * len(nuclei) + 0.15 * (1.0 - well.viability) * len(nuclei)))
+    for _ in range(debris):
         render_debris(rng, size, mean_a, nuc, gfp, fine)
 
     # Keep nuclei that are visible in the mask, renumbered 1..N in placement order.
@@ -660,6 +671,12 @@ def make_field(st: Settings, plate_index: int, well: WellDesign, well_rate: floa
     illum = illumination(size, optics, rng)
     haze_sigma = 1.5 * mean_a
 
+    def blur(wavelength_um: float) -> float:
+        # Diffraction, plus the blur of a 4-6 um thick nucleus seen by a widefield system (never below ~0.6 px),
+        # plus this field's defocus.
+        psf = max(0.21 * wavelength_um / obj.na / obj.pixel_um, 0.6)
+        return math.sqrt(psf * psf + defocus * defocus)
+
     def out_of_focus(img: np.ndarray) -> np.ndarray:
         # Light from above and below the focal plane: a wide, smooth blur, computed at 1/4 resolution.
         f = 4
@@ -671,10 +688,7 @@ def make_field(st: Settings, plate_index: int, well: WellDesign, well_rate: floa
 
     def optics_pass(img: np.ndarray, wavelength_um: float, haze: float, background: float) -> np.ndarray:
         img = img + haze * out_of_focus(img)
-        # Diffraction, plus the blur of a 4-6 um thick nucleus seen by a widefield system (never below ~0.6 px).
-        psf = max(0.21 * wavelength_um / obj.na / obj.pixel_um, 0.6)
-        sigma = math.sqrt(psf * psf + defocus * defocus)
-        img = ndimage.gaussian_filter(img, sigma, truncate=3.0)
+        img = ndimage.gaussian_filter(img, blur(wavelength_um), truncate=3.0)
         return (img + background) * illum
 
     w1 = optics_pass(nuc * optics.stain, 0.46, 0.10, optics.background_w1)
@@ -682,7 +696,8 @@ def make_field(st: Settings, plate_index: int, well: WellDesign, well_rate: floa
     hot = int(diff.hot_pixels * size * size / 1e6)
     img1 = expose(rng, w1 * diff.photons, st.camera, optics.column_pattern_w1, hot)
     img2 = expose(rng, w2 * diff.photons, st.camera, optics.column_pattern_w2, hot)
-    return img1, img2, labels, kept
+    conditions = FieldConditions(debris, blur(0.46), diff.photons * optics.stain)
+    return img1, img2, labels, kept, conditions
 
 
 def nucleus_rows(labels: np.ndarray, nuclei: List[Nucleus]) -> List[List[str]]:
@@ -712,7 +727,7 @@ def write_tiff(path: str, image: np.ndarray, compression: Optional[str]) -> None
 def field_task(args: Tuple[Settings, int, WellDesign, float, int, PlateOptics]) -> FieldResult:
     st, plate_index, well, rate, site, optics = args
     plate = f"PLATE{plate_index + 1:02d}"
-    img1, img2, labels, nuclei = make_field(st, plate_index, well, rate, site, optics)
+    img1, img2, labels, nuclei, cond = make_field(st, plate_index, well, rate, site, optics)
     stem = f"{plate}_{well.well}_s{site}"
     write_tiff(os.path.join(st.out, plate, f"{stem}_w1.tif"), img1, st.compression)
     write_tiff(os.path.join(st.out, plate, f"{stem}_w2.tif"), img2, st.compression)
@@ -723,7 +738,7 @@ def field_task(args: Tuple[Settings, int, WellDesign, float, int, PlateOptics]) 
         wr.writerows(nucleus_rows(labels, nuclei))
     infected = sum(n.infected for n in nuclei)
     agree = sum(n.infected == n.reporter_positive for n in nuclei)
-    return FieldResult(plate, well.well, site, len(nuclei), infected, agree)
+    return FieldResult(plate, well.well, site, len(nuclei), infected, agree, cond)
 
 
 def run(st: Settings, jobs: int, log) -> None:
@@ -785,6 +800,12 @@ def run(st: Settings, jobs: int, log) -> None:
         for row in design_rows:
             n, _, agree = per_well[(row[0], row[1])]
             wr.writerow(row + [f"{agree / n:.4f}" if n else ""])
+    with open(os.path.join(st.out, "truth", "fields.csv"), "w", newline="") as f:
+        wr = csv.writer(f)
+        wr.writerow(["plate", "well", "site", "nuclei", "infected", "debris", "blur_px", "photons"])
+        for r in results:
+            c = r.conditions
+            wr.writerow([r.plate, r.well, r.site, r.nuclei, r.infected, c.debris, f"{c.blur_px:.2f}", f"{c.photons:.0f}"])
     total = sum(r.nuclei for r in results)
     agree = sum(r.reporter_agree for r in results)
     log(f"generate: {len(tasks)} fields, {total} nuclei, reporter agrees with truth on "
