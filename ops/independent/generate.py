@@ -472,7 +472,7 @@ def render_nucleus(n: Nucleus, rng: np.random.Generator, size: int, nuc: np.ndar
     if cw is not None:
         cell_r = rng.uniform(1.7, 2.6)
         haze = np.exp(-((cw.rho / cell_r) ** 3))
-        frac = rng.uniform(0.1, 0.25)
+        frac = rng.uniform(0.08, 0.2)
         gfp[cw.ys, cw.xs] += (n.reporter_level * frac * haze).astype(np.float32)
 
 
@@ -692,7 +692,7 @@ def make_field(st: Settings, plate_index: int, well: WellDesign, well_rate: floa
         return (img + background) * illum
 
     w1 = optics_pass(nuc * optics.stain, 0.46, 0.10, optics.background_w1)
-    w2 = optics_pass(gfp * optics.reporter * 1.6, 0.51, 0.06, optics.background_w2)
+    w2 = optics_pass(gfp * optics.reporter * 1.6, 0.51, 0.04, optics.background_w2)
     hot = int(diff.hot_pixels * size * size / 1e6)
     img1 = expose(rng, w1 * diff.photons, st.camera, optics.column_pattern_w1, hot)
     img2 = expose(rng, w2 * diff.photons, st.camera, optics.column_pattern_w2, hot)
