@@ -3,7 +3,7 @@ enum ScreenHTML {
     static func hits(_ report: CampaignReport) -> String {
         let screen = report.screen
         var html = "<section id=\"hits\"><h2>Hits</h2>\n<p class=\"note\">"
-        html += "ScreenNormalisation <b>\(HTMLText.escape(screen.normalisation))</b>. "
+        html += "Normalisation <b>\(HTMLText.escape(screen.normalisation))</b>. "
         var rule: [String] = []
         if let z = screen.scoreThreshold { rule.append("\(HTMLText.escape(screen.normalisation)) ≤ \(ReportFormat.fixed(z, 1))") }
         if let inhibition = screen.inhibitionThreshold { rule.append("percent inhibition ≥ \(ReportFormat.fixed(inhibition, 0)) %") }
