@@ -47,7 +47,9 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "Reporting", dependencies: ["Postgres", "Screening"]),
+        .target(name: "Reporting", dependencies: ["Postgres", "Screening", "ScreenStatistics"]),
+        // Screen statistics: pure numbers (normalisation, B-score, viability, hit calling), no I/O.
+        .target(name: "ScreenStatistics"),
 
         // Executables: thin front ends over the libraries.
         .executableTarget(name: "viroscope-coordinator", dependencies: [
@@ -61,7 +63,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "viroscope-report", dependencies: [
-            "Postgres", "Reporting", "Campaigns",
+            "Postgres", "Reporting", "Campaigns", "ScreenStatistics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -87,6 +89,7 @@ let package = Package(
         ]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Screening", "Postgres", "TestSupport"]),
+        .testTarget(name: "ScreenStatisticsTests", dependencies: ["ScreenStatistics"]),
     ],
     swiftLanguageModes: [.v6]
 )

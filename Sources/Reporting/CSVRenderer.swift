@@ -3,7 +3,7 @@ import Foundation
 /// Renders the report as CSV, one file per level, with the same columns and number formats as the terminal
 /// table. A value that cannot be computed is an empty cell.
 public enum CSVRenderer {
-    /// File name → contents: `summary.csv`, `plates.csv`, `conditions.csv`, `dose-response.csv`, `wells.csv`.
+    /// File name → contents: `summary.csv`, `plates.csv`, `conditions.csv`, `dose-response.csv`, `wells.csv`, `hits.csv`.
     public static func render(_ report: CampaignReport) -> [String: String] {
         [
             "summary.csv": csv(["field", "value"], ReportColumns.summary(report).map { [$0.0, $0.1] }),
@@ -11,6 +11,7 @@ public enum CSVRenderer {
             "conditions.csv": render(report.conditions, ReportColumns.conditions),
             "dose-response.csv": render(report.doseResponses, ReportColumns.doseResponses),
             "wells.csv": render(report.wells, ReportColumns.wells),
+            "hits.csv": render(report.hits, ReportColumns.hits),
         ]
     }
 

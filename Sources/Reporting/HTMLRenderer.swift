@@ -29,25 +29,38 @@ public enum HTMLRenderer {
             html += "<tr><th>\(HTMLText.escape(label.replacingOccurrences(of: "_", with: " ")))</th><td>\(HTMLText.escape(value))</td></tr>"
         }
         html += "</table></section>\n"
+        if !report.notes.isEmpty {
+            html += "<section id=\"notes\"><ul class=\"notes\">"
+            for note in report.notes { html += "<li>\(HTMLText.escape(note))</li>" }
+            html += "</ul></section>\n"
+        }
 
         html += "<section id=\"qc\"><h2>Plate quality</h2>\n"
         html += "<p class=\"note\">Z′ = 1 − 3(σ<sub>p</sub> + σ<sub>n</sub>)/|μ<sub>p</sub> − μ<sub>n</sub>| on well infection rates of the controls. "
         html += "Reading: <span class=\"excellent\">&gt; 0.5 excellent</span>, <span class=\"marginal\">0–0.5 marginal</span>, "
         html += "<span class=\"unusable\">&lt; 0 unusable</span>. Robust Z′ uses medians and 1.4826·MAD.</p>\n"
         html += table(report.plates, ReportColumns.plates) { row, column in
-            ["z_prime", "robust_z_prime", "reading"].contains(column) ? row.reading?.rawValue : nil
+            ["z_prime", "robust_z_prime", "reading"].contains(column) ? row.reading?.rawValue : (column == "failed" && row.failed ? "unusable" : nil)
         }
         html += "</section>\n"
+        html += ScreenHTML.hits(report)
 
         html += "<section id=\"heatmaps\"><h2>Plate heatmaps</h2>\n"
         let wellsByPlate = Dictionary(grouping: report.wells, by: \.plate)
         for (index, plate) in report.plates.enumerated() {
             html += "<figure><figcaption>Plate \(HTMLText.escape(plate.plate))"
             if let z = ReportFormat.score(plate.zPrime) { html += " · Z′ \(z)" }
-            html += "</figcaption>\n"
+            if plate.failed { html += " · <span class=\"unusable\">failed: not used for hits or fits</span>" }
+            html += "</figcaption>\n<div class=\"multiples\">"
+            let plateWells = wellsByPlate[plate.plate, default: []]
+            let compact = report.campaign.plateFormat != .wells96
             html += PlateHeatmapSVG.render(plate: plate.plate, format: report.campaign.plateFormat,
-                                           wells: wellsByPlate[plate.plate, default: []], id: index)
-            html += "</figure>\n"
+                                           wells: plateWells, id: index, compact: compact)
+            if plateWells.contains(where: { $0.viability != nil }) {
+                html += PlateHeatmapSVG.render(plate: plate.plate, format: report.campaign.plateFormat, wells: plateWells,
+                                               id: index, measure: .viability, compact: compact)
+            }
+            html += "</div></figure>\n"
         }
         html += "</section>\n"
 
@@ -107,7 +120,8 @@ public enum HTMLRenderer {
     span.excellent,span.marginal,span.unusable{padding:1px 5px;border-radius:3px}
     .note{color:#555;font-size:13px}
     figure{margin:12px 0 20px 0}figcaption{font-weight:600;margin-bottom:6px}
-    .plots{display:flex;flex-wrap:wrap;gap:12px}
+    .plots{display:flex;flex-wrap:wrap;gap:12px}.multiples{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}
+    ul.notes{background:#fff3cd;color:#5a4300;padding:8px 8px 8px 28px;border-radius:4px;font-size:13px}
     footer{margin-top:32px;color:#888;font-size:12px}
     """
 }

@@ -31,6 +31,9 @@ public struct LogisticParameters: Sendable, Hashable, Codable {
     public var hill: Double
     public var rSquared: Double
     public var points: Int
+    /// Why the IC50 interval is left out although there are degrees of freedom: a parameter sits on the bound
+    /// the optimiser holds it in, where the covariance says nothing about its uncertainty.
+    @NullCoded public var intervalNote: String? = nil
 }
 
 /// Why a dose-response fit gave no parameters. A report shows the reason instead of a meaningless curve.
@@ -107,7 +110,11 @@ public enum LogisticFit {
         }
         var parameters = LogisticParameters(top: theta[1], bottom: theta[0], ic50: ic50, hill: theta[3],
                                             rSquared: sst > 0 ? 1 - ssr / sst : 1, points: Int(n))
-        if degrees > 0, let inverse = invert(normalMatrix(jacobian(u: u, theta: theta))) {
+        let onBound = boundParameters(best.theta, bounds)
+        if !onBound.isEmpty {
+            parameters.intervalNote = "no interval: \(onBound.joined(separator: " and ")) at the fit's bound "
+                + "(the data do not constrain it, so its standard error means nothing)"
+        } else if degrees > 0, let inverse = invert(normalMatrix(jacobian(u: u, theta: theta))) {
             let variance = ssr / Double(degrees)
             let se = (max(0, inverse[2][2]) * variance).squareRoot()
             let t = Distributions.studentTQuantile(1 - (1 - confidence) / 2, degreesOfFreedom: Double(degrees))
@@ -121,6 +128,15 @@ public enum LogisticFit {
             }
         }
         return .success(parameters)
+    }
+
+    /// Names of the parameters within a hair of their bounds.
+    private static func boundParameters(_ theta: [Double], _ bounds: Bounds) -> [String] {
+        let names = ["bottom", "top", "IC50", "hill slope"]
+        return (0..<4).filter { k in
+            let tolerance = 1e-6 * max(1, bounds.upper[k] - bounds.lower[k])
+            return theta[k] - bounds.lower[k] < tolerance || bounds.upper[k] - theta[k] < tolerance
+        }.map { names[$0] }
     }
 
     /// The curve's value at concentration x > 0.

@@ -7,19 +7,26 @@ import Screening
 /// that plate-to-plate drift does not leak into conditions and dose responses. Dose responses are fitted on
 /// the individual replicate wells, not on the means, so the IC50 interval reflects the replicate spread.
 public enum ReportBuilder {
-    /// The fewest distinct concentrations a treatment needs before a 4PL fit is attempted.
-    public static let minimumConcentrations = 4
+    /// The fewest distinct concentrations a treatment needs before a 4PL fit is attempted: four parameters
+    /// from four concentrations leave the curve's shape unchecked. A series with 2–4 gets a note instead.
+    public static let minimumConcentrations = 5
 
-    public static func build(campaign: CampaignInfo, wells measurements: [WellMeasurement]) -> CampaignReport {
+    public static func build(campaign: CampaignInfo, wells measurements: [WellMeasurement],
+                             options: ReportOptions = ReportOptions()) -> CampaignReport {
         let sorted = measurements.sorted { ($0.plate, $0.well) < ($1.plate, $1.well) }
         let plates = Dictionary(grouping: sorted, by: \.plate)
-        let plateReports = plates.keys.sorted().map { plateReport($0, plates[$0, default: []]) }
+        var plateReports = plates.keys.sorted().map { plateReport($0, plates[$0, default: []]) }
         let controlMeans = Dictionary(uniqueKeysWithValues: plateReports.map { ($0.plate, ($0.negativeMean, $0.positiveMean)) })
-        let wells = sorted.map { wellReport($0, controls: controlMeans[$0.plate]) }
+        var wells = sorted.map { wellReport($0, controls: controlMeans[$0.plate]) }
+        let (screen, hits, notes) = ScreenAnalysis.apply(options, wells: &wells, plates: &plateReports,
+                                                          plateFormat: campaign.plateFormat)
+        let failed = Set(screen.failedPlates)
+        let (series, seriesNotes) = doseResponses(wells.filter { !failed.contains($0.plate) })
         return CampaignReport(
             schemaVersion: ReportJSONSchema.version, campaign: campaign,
             summary: summary(campaign, sorted, plateCount: plates.count),
-            plates: plateReports, conditions: conditions(wells), doseResponses: doseResponses(wells), wells: wells)
+            plates: plateReports, conditions: conditions(wells), doseResponses: series, wells: wells,
+            screen: screen, hits: hits, notes: notes + seriesNotes)
     }
 
     private static func rate(_ m: WellMeasurement) -> Double? {
@@ -86,21 +93,30 @@ public enum ReportBuilder {
         }
     }
 
+    /// A dilution series: one treatment with one virus in one unit ("10 nM" and "10 µM" are different series).
     private struct SeriesKey: Hashable, Comparable {
         var treatment: String
         var virus: String
+        var unit: String
 
-        static func < (a: SeriesKey, b: SeriesKey) -> Bool { (a.treatment, a.virus) < (b.treatment, b.virus) }
+        static func < (a: SeriesKey, b: SeriesKey) -> Bool { (a.treatment, a.virus, a.unit) < (b.treatment, b.virus, b.unit) }
     }
 
-    private static func doseResponses(_ wells: [WellReport]) -> [DoseResponseReport] {
+    private static func doseResponses(_ wells: [WellReport]) -> ([DoseResponseReport], [String]) {
         let treated = wells.filter { $0.control == nil && $0.treatment != nil && ($0.concentration ?? 0) > 0 && $0.infectionRate != nil }
-        let series = Dictionary(grouping: treated) { SeriesKey(treatment: $0.treatment ?? "", virus: $0.virus ?? "") }
+        let series = Dictionary(grouping: treated) { SeriesKey(treatment: $0.treatment ?? "", virus: $0.virus ?? "", unit: $0.unit ?? "") }
         var reports: [DoseResponseReport] = []
+        var notes: [String] = []
         for key in series.keys.sorted() {
             let members = series[key, default: []]
             let distinct = Set(members.compactMap(\.concentration)).count
-            guard distinct >= minimumConcentrations else { continue }
+            // One concentration is a primary-screen compound, not a series.
+            guard distinct > 1 else { continue }
+            guard distinct >= minimumConcentrations else {
+                notes.append("\(key.treatment)\(key.unit.isEmpty ? "" : " (\(key.unit))"): \(distinct) concentrations, "
+                    + "no dose-response fit (at least \(minimumConcentrations) needed)")
+                continue
+            }
             let normalised = members.allSatisfy { $0.percentOfPositive != nil }
             let values: [(Double, Double)] = members.compactMap { well in
                 guard let x = well.concentration else { return nil }
@@ -121,9 +137,10 @@ public enum ReportBuilder {
             case let .success(parameters): report.fit = parameters
             case let .failure(failure): report.failure = failure.description
             }
+            ToxicityFit.apply(to: &report, wells: members)
             reports.append(report)
         }
-        return reports
+        return (reports, notes)
     }
 
     private static func summary(_ campaign: CampaignInfo, _ wells: [WellMeasurement], plateCount: Int) -> CampaignSummary {

@@ -31,6 +31,7 @@ public enum ReportFormat {
         let text = String(format: "%.\(decimals)f", value)
         return text.hasPrefix("-") && text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) ? String(text.dropFirst()) : text
     }
+    public static func fixed1(_ value: Double?) -> String? { value.map { fixed($0, 1) } }
     public static func concentration(_ value: Double?) -> String? { value.map { String(format: "%.4g", $0) } }
     public static func integer(_ value: Int?) -> String? { value.map(String.init) }
 }
@@ -55,6 +56,14 @@ public enum ReportColumns {
         .init("ci95_high_pct") { ReportFormat.percent($0.infectionRateUpper) },
         .init("reporter_pos_pct") { ReportFormat.percent($0.reporterPositiveRate) },
         .init("pct_of_positive") { ReportFormat.percentValue($0.percentOfPositive) },
+        .init("pct_inhibition") { ReportFormat.percentValue($0.percentInhibition) },
+        .init("robust_z") { ReportFormat.score($0.robustZ) },
+        .init("b_score") { ReportFormat.score($0.bScore) },
+        .init("viability_pct") { ReportFormat.fixed1($0.viability) },
+        .init("viability_ci95_low") { ReportFormat.fixed1($0.viabilityLower) },
+        .init("viability_ci95_high") { ReportFormat.fixed1($0.viabilityUpper) },
+        .init("cytotoxic", numeric: false) { $0.cytotoxic ? "yes" : nil },
+        .init("hit", numeric: false) { $0.hit ? "yes" : nil },
     ]
 
     public static let conditions: [ReportColumn<ConditionReport>] = [
@@ -86,6 +95,7 @@ public enum ReportColumns {
         .init("robust_z_prime") { ReportFormat.score($0.robustZPrime) },
         .init("ssmd") { ReportFormat.score($0.ssmd) },
         .init("reading", numeric: false) { $0.reading?.rawValue },
+        .init("failed", numeric: false) { $0.failed ? "FAILED (Z' < 0)" : nil },
     ]
 
     public static let doseResponses: [ReportColumn<DoseResponseReport>] = [
@@ -102,7 +112,30 @@ public enum ReportColumns {
         .init("ic50_ci95_high") { ReportFormat.concentration($0.fit?.ic50Upper) },
         .init("hill") { ReportFormat.score($0.fit?.hill) },
         .init("r_squared") { ReportFormat.score($0.fit?.rSquared) },
-        .init("note", numeric: false) { $0.failure },
+        .init("note", numeric: false) { $0.failure ?? $0.fit?.intervalNote },
+        .init("cc50") { ReportFormat.concentration($0.viabilityFit?.ic50) },
+        .init("cc50_ci95_low") { ReportFormat.concentration($0.viabilityFit?.ic50Lower) },
+        .init("cc50_ci95_high") { ReportFormat.concentration($0.viabilityFit?.ic50Upper) },
+        .init("si") { $0.selectivityIndex.map { ($0.kind == "lower-bound" ? ">" : "") + (ReportFormat.concentration($0.value) ?? "") } },
+        .init("si_ci95_low") { ReportFormat.concentration($0.selectivityIndex?.lower) },
+        .init("si_ci95_high") { ReportFormat.concentration($0.selectivityIndex?.upper) },
+        .init("viability_note", numeric: false) { $0.viabilityNote ?? $0.viabilityFit?.intervalNote },
+    ]
+
+    public static let hits: [ReportColumn<HitReport>] = [
+        .init("compound", numeric: false) { $0.compound },
+        .init("concentration") { ReportFormat.concentration($0.concentration) },
+        .init("unit", numeric: false) { $0.unit },
+        .init("virus", numeric: false) { $0.virus },
+        .init("replicates") { "\($0.replicates)" },
+        .init("wells", numeric: false) { $0.wells.joined(separator: " ") },
+        .init("infected_pct") { ReportFormat.percent($0.infectionRate) },
+        .init("score") { ReportFormat.score($0.score) },
+        .init("score_spread") { ReportFormat.score($0.scoreSpread) },
+        .init("pct_inhibition") { ReportFormat.fixed1($0.percentInhibition) },
+        .init("viability_pct") { ReportFormat.fixed1($0.viability) },
+        .init("concordance") { $0.concordance.map { ReportFormat.fixed($0, 2) } },
+        .init("reason", numeric: false) { $0.reason },
     ]
 
     /// The campaign summary as label/value pairs.
@@ -123,6 +156,18 @@ public enum ReportColumns {
             ("ci95_low_pct", ReportFormat.percent(s.infectionRateLower) ?? ""),
             ("ci95_high_pct", ReportFormat.percent(s.infectionRateUpper) ?? ""),
         ]
+        let screen = report.screen
+        rows.append(("normalisation", screen.normalisation))
+        var rule: [String] = []
+        if let z = screen.scoreThreshold { rule.append("score <= \(ReportFormat.fixed(z, 1))") }
+        if let inhibition = screen.inhibitionThreshold { rule.append("inhibition >= \(ReportFormat.fixed(inhibition, 0)) %") }
+        rows.append(("hit_rule", "(" + (rule.isEmpty ? "nothing" : rule.joined(separator: " or ")) + ") and viability >= "
+            + "\(ReportFormat.fixed(screen.viabilityThreshold, 0)) %, replicates by \(screen.replicateCombination)"))
+        rows.append(("viability_reference", screen.viabilityReference))
+        rows.append(("compounds_called", "\(screen.compounds)"))
+        rows.append(("hits", "\(screen.hits)"))
+        rows.append(("cytotoxic_actives", "\(screen.cytotoxicActives)"))
+        if !screen.failedPlates.isEmpty { rows.append(("failed_plates", screen.failedPlates.joined(separator: " "))) }
         if let model = report.campaign.model { rows.append(("model", model)) }
         rows.append(("generated_at", ISO8601DateFormatter().string(from: report.campaign.generatedAt)))
         return rows

@@ -4,38 +4,51 @@
 /// when they cannot be computed:
 ///
 ///     {
-///       "schemaVersion": 1,
+///       "schemaVersion": 2,
 ///       "campaign":  { "name", "plateFormat": 96|384|1536, "model"?, "state"?, "generatedAt": ISO 8601 },
 ///       "summary":   { "plates", "wells", "imageSets", "imageSetsDone", "imageSetErrors", "nuclei", "infected",
 ///                      "infectionRate"?, "infectionRateLower"?, "infectionRateUpper"?, "complete": bool,
 ///                      "status": "complete" | "still running: …" },
 ///       "plates":    [ { "plate", "wells", "nuclei", "infectionRate"?, "positiveControls", "negativeControls",
 ///                        "positiveMean"?, "positiveSD"?, "negativeMean"?, "negativeSD"?, "zPrime"?,
-///                        "robustZPrime"?, "ssmd"?, "reading"?: "excellent"|"marginal"|"unusable" } ],
+///                        "robustZPrime"?, "ssmd"?, "reading"?: "excellent"|"marginal"|"unusable", "failed": bool } ],
 ///       "conditions": [ { "treatment"?, "concentration"?, "unit"?, "virus"?, "control"?, "replicates", "nuclei",
 ///                         "meanInfectionRate"?, "sdInfectionRate"?, "meanPercentOfPositive"?, "sdPercentOfPositive"? } ],
 ///       "doseResponses": [ { "treatment", "virus"?, "unit"?, "response", "concentrations",
 ///                            "points": [ { "concentration", "replicates", "mean", "sd"? } ],
 ///                            "fit"?: { "top", "bottom", "ic50", "ic50Lower"?, "ic50Upper"?, "logIC50StandardError"?,
-///                                      "hill", "rSquared", "points" },
-///                            "failure"?: "why there is no fit" } ],
+///                                      "hill", "rSquared", "points", "intervalNote"? },
+///                            "failure"?: "why there is no fit",
+///                            "viabilityFit"?: { same as fit; its ic50 is the CC50 }, "viabilityNote"?,
+///                            "selectivityIndex"?: { "kind": "estimate"|"lower-bound", "value", "lower"?, "upper"? } } ],
 ///       "wells":     [ { "plate", "well": "A01", "treatment"?, "concentration"?, "unit"?, "virus"?, "control"?,
 ///                        "imageSets", "imageSetsDone", "errors", "nuclei", "infected", "infectionRate"?,
-///                        "infectionRateLower"?, "infectionRateUpper"?, "reporterPositiveRate"?, "percentOfPositive"? } ]
+///                        "infectionRateLower"?, "infectionRateUpper"?, "reporterPositiveRate"?, "percentOfPositive"?,
+///                        "percentInhibition"?, "robustZ"?, "bScore"?, "score"?, "viability"?, "viabilityLower"?,
+///                        "viabilityUpper"?, "cytotoxic": bool, "hit": bool } ],
+///       "screen":    { "normalisation": "poc"|"npi"|"robust-z"|"b-score", "scoreThreshold"?, "inhibitionThreshold"?,
+///                      "viabilityThreshold", "replicateCombination": "mean"|"median", "viabilityReference",
+///                      "compounds", "hits", "cytotoxicActives", "failedPlates": [ plate ] },
+///       "hits":      [ { "compound", "concentration"?, "unit"?, "virus"?, "replicates", "wells": [ "PLATE:A01" ],
+///                        "plates", "infectionRate"?, "score"?, "scoreSpread"?, "percentInhibition"?,
+///                        "inhibitionSpread"?, "viability"?, "concordance"?, "outcome": "hit", "reason", "strength" } ],
+///       "notes":     [ "plate P2: Z' = -0.214 < 0, marked failed: …" ]
 ///     }
 ///
 /// Units: every `…Rate`, `positiveMean`/`negativeMean`/`…SD` on plates is a fraction 0…1; `percentOfPositive`
 /// values, dose-response `points.mean`/`sd` and `fit.top`/`fit.bottom` are percentages (of the positive-control
 /// window, or of nuclei when `response` is `infectionRatePercent`); concentrations and IC50 are in `unit`.
+/// `percentInhibition`, `viability…` and hit `viability` are percentages; `robustZ`, `bScore` are in units of
+/// the plate's robust spread; `score` is the value of `screen.normalisation`.
 /// Wilson intervals and the IC50 interval are 95 %. A change that removes or renames a key bumps `schemaVersion`.
 public enum ReportJSONSchema {
-    public static let version = 1
+    public static let version = 2
 
     /// JSON Schema (draft 2020-12) of `JSONRenderer` output.
     public static let schema = #"""
     {
       "$schema": "https://json-schema.org/draft/2020-12/schema",
-      "$id": "urn:viroscope:campaign-report:1",
+      "$id": "urn:viroscope:campaign-report:2",
       "title": "Viroscope campaign report",
       "type": "object",
       "required": [
@@ -45,11 +58,14 @@ public enum ReportJSONSchema {
         "plates",
         "conditions",
         "doseResponses",
-        "wells"
+        "wells",
+        "screen",
+        "hits",
+        "notes"
       ],
       "properties": {
         "schemaVersion": {
-          "const": 1
+          "const": 2
         },
         "campaign": {
           "type": "object",
@@ -192,7 +208,8 @@ public enum ReportJSONSchema {
               "zPrime",
               "robustZPrime",
               "ssmd",
-              "reading"
+              "reading",
+              "failed"
             ],
             "properties": {
               "plate": {
@@ -279,6 +296,9 @@ public enum ReportJSONSchema {
                   "unusable",
                   null
                 ]
+              },
+              "failed": {
+                "type": "boolean"
               }
             },
             "additionalProperties": false
@@ -388,7 +408,10 @@ public enum ReportJSONSchema {
               "concentrations",
               "points",
               "fit",
-              "failure"
+              "failure",
+              "viabilityFit",
+              "viabilityNote",
+              "selectivityIndex"
             ],
             "properties": {
               "treatment": {
@@ -462,7 +485,8 @@ public enum ReportJSONSchema {
                   "logIC50StandardError",
                   "hill",
                   "rSquared",
-                  "points"
+                  "points",
+                  "intervalNote"
                 ],
                 "properties": {
                   "top": {
@@ -504,6 +528,12 @@ public enum ReportJSONSchema {
                   },
                   "points": {
                     "type": "integer"
+                  },
+                  "intervalNote": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
                   }
                 },
                 "additionalProperties": false
@@ -513,6 +543,118 @@ public enum ReportJSONSchema {
                   "string",
                   "null"
                 ]
+              },
+              "viabilityFit": {
+                "type": [
+                  "object",
+                  "null"
+                ],
+                "required": [
+                  "top",
+                  "bottom",
+                  "ic50",
+                  "ic50Lower",
+                  "ic50Upper",
+                  "logIC50StandardError",
+                  "hill",
+                  "rSquared",
+                  "points",
+                  "intervalNote"
+                ],
+                "properties": {
+                  "top": {
+                    "type": "number"
+                  },
+                  "bottom": {
+                    "type": "number"
+                  },
+                  "ic50": {
+                    "type": "number",
+                    "exclusiveMinimum": 0
+                  },
+                  "ic50Lower": {
+                    "type": [
+                      "number",
+                      "null"
+                    ],
+                    "exclusiveMinimum": 0
+                  },
+                  "ic50Upper": {
+                    "type": [
+                      "number",
+                      "null"
+                    ],
+                    "exclusiveMinimum": 0
+                  },
+                  "logIC50StandardError": {
+                    "type": [
+                      "number",
+                      "null"
+                    ],
+                    "minimum": 0
+                  },
+                  "hill": {
+                    "type": "number"
+                  },
+                  "rSquared": {
+                    "type": "number"
+                  },
+                  "points": {
+                    "type": "integer"
+                  },
+                  "intervalNote": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  }
+                },
+                "additionalProperties": false
+              },
+              "viabilityNote": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "selectivityIndex": {
+                "type": [
+                  "object",
+                  "null"
+                ],
+                "required": [
+                  "kind",
+                  "value",
+                  "lower",
+                  "upper"
+                ],
+                "properties": {
+                  "kind": {
+                    "enum": [
+                      "estimate",
+                      "lower-bound"
+                    ]
+                  },
+                  "value": {
+                    "type": "number",
+                    "exclusiveMinimum": 0
+                  },
+                  "lower": {
+                    "type": [
+                      "number",
+                      "null"
+                    ],
+                    "exclusiveMinimum": 0
+                  },
+                  "upper": {
+                    "type": [
+                      "number",
+                      "null"
+                    ],
+                    "exclusiveMinimum": 0
+                  }
+                },
+                "additionalProperties": false
               }
             },
             "additionalProperties": false
@@ -539,7 +681,16 @@ public enum ReportJSONSchema {
               "infectionRateLower",
               "infectionRateUpper",
               "reporterPositiveRate",
-              "percentOfPositive"
+              "percentOfPositive",
+              "percentInhibition",
+              "robustZ",
+              "bScore",
+              "score",
+              "viability",
+              "viabilityLower",
+              "viabilityUpper",
+              "cytotoxic",
+              "hit"
             ],
             "properties": {
               "plate": {
@@ -643,9 +794,263 @@ public enum ReportJSONSchema {
                   "number",
                   "null"
                 ]
+              },
+              "percentInhibition": {
+                "type": [
+                  "number",
+                  "null"
+                ]
+              },
+              "robustZ": {
+                "type": [
+                  "number",
+                  "null"
+                ]
+              },
+              "bScore": {
+                "type": [
+                  "number",
+                  "null"
+                ]
+              },
+              "score": {
+                "type": [
+                  "number",
+                  "null"
+                ]
+              },
+              "viability": {
+                "type": [
+                  "number",
+                  "null"
+                ],
+                "minimum": 0
+              },
+              "viabilityLower": {
+                "type": [
+                  "number",
+                  "null"
+                ],
+                "minimum": 0
+              },
+              "viabilityUpper": {
+                "type": [
+                  "number",
+                  "null"
+                ],
+                "minimum": 0
+              },
+              "cytotoxic": {
+                "type": "boolean"
+              },
+              "hit": {
+                "type": "boolean"
               }
             },
             "additionalProperties": false
+          }
+        },
+        "screen": {
+          "type": "object",
+          "required": [
+            "normalisation",
+            "scoreThreshold",
+            "inhibitionThreshold",
+            "viabilityThreshold",
+            "replicateCombination",
+            "viabilityReference",
+            "compounds",
+            "hits",
+            "cytotoxicActives",
+            "failedPlates"
+          ],
+          "properties": {
+            "normalisation": {
+              "enum": [
+                "poc",
+                "npi",
+                "robust-z",
+                "b-score"
+              ]
+            },
+            "scoreThreshold": {
+              "type": [
+                "number",
+                "null"
+              ]
+            },
+            "inhibitionThreshold": {
+              "type": [
+                "number",
+                "null"
+              ]
+            },
+            "viabilityThreshold": {
+              "type": "number",
+              "minimum": 0,
+              "maximum": 100
+            },
+            "replicateCombination": {
+              "enum": [
+                "mean",
+                "median"
+              ]
+            },
+            "viabilityReference": {
+              "type": "string"
+            },
+            "compounds": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "hits": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "cytotoxicActives": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "failedPlates": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            }
+          },
+          "additionalProperties": false
+        },
+        "hits": {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "required": [
+              "compound",
+              "concentration",
+              "unit",
+              "virus",
+              "replicates",
+              "wells",
+              "plates",
+              "infectionRate",
+              "score",
+              "scoreSpread",
+              "percentInhibition",
+              "inhibitionSpread",
+              "viability",
+              "concordance",
+              "outcome",
+              "reason",
+              "strength"
+            ],
+            "properties": {
+              "compound": {
+                "type": "string"
+              },
+              "concentration": {
+                "type": [
+                  "number",
+                  "null"
+                ]
+              },
+              "unit": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "virus": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "replicates": {
+                "type": "integer",
+                "minimum": 1
+              },
+              "wells": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              },
+              "plates": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              },
+              "infectionRate": {
+                "oneOf": [
+                  {
+                    "$ref": "#/$defs/fraction"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "score": {
+                "type": [
+                  "number",
+                  "null"
+                ]
+              },
+              "scoreSpread": {
+                "type": [
+                  "number",
+                  "null"
+                ],
+                "minimum": 0
+              },
+              "percentInhibition": {
+                "type": [
+                  "number",
+                  "null"
+                ]
+              },
+              "inhibitionSpread": {
+                "type": [
+                  "number",
+                  "null"
+                ],
+                "minimum": 0
+              },
+              "viability": {
+                "type": [
+                  "number",
+                  "null"
+                ],
+                "minimum": 0
+              },
+              "concordance": {
+                "oneOf": [
+                  {
+                    "$ref": "#/$defs/fraction"
+                  },
+                  {
+                    "type": "null"
+                  }
+                ]
+              },
+              "outcome": {
+                "const": "hit"
+              },
+              "reason": {
+                "type": "string"
+              },
+              "strength": {
+                "type": "number"
+              }
+            },
+            "additionalProperties": false
+          }
+        },
+        "notes": {
+          "type": "array",
+          "items": {
+            "type": "string"
           }
         }
       },

@@ -84,6 +84,12 @@ public struct CampaignReport: Sendable, Hashable, Codable {
     public var conditions: [ConditionReport]
     public var doseResponses: [DoseResponseReport]
     public var wells: [WellReport]
+    /// Normalisation, hit rule and viability settings, and the screen's counts.
+    public var screen: ScreenSettingsReport
+    /// Hits, strongest first.
+    public var hits: [HitReport]
+    /// Lines a reader must see: failed plates left out, series too short to fit, …
+    public var notes: [String]
 }
 
 public struct CampaignSummary: Sendable, Hashable, Codable {
@@ -121,6 +127,22 @@ public struct WellReport: Sendable, Hashable, Codable {
     @NullCoded public var infectionRateUpper: Double?
     @NullCoded public var reporterPositiveRate: Double?
     @NullCoded public var percentOfPositive: Double?
+    /// Normalised percent inhibition, 100·(pos − x)/(pos − neg), against the well's own plate controls.
+    @NullCoded public var percentInhibition: Double? = nil
+    /// Robust z of the infection rate over the plate's sample wells (nil for controls).
+    @NullCoded public var robustZ: Double? = nil
+    /// B-score of the infection rate over the plate's sample wells (nil for controls).
+    @NullCoded public var bScore: Double? = nil
+    /// The value of the report's normalisation (`screen.normalisation`).
+    @NullCoded public var score: Double? = nil
+    /// Nuclei per site as a percentage of the plate's viability reference wells, with a 95 % interval.
+    @NullCoded public var viability: Double? = nil
+    @NullCoded public var viabilityLower: Double? = nil
+    @NullCoded public var viabilityUpper: Double? = nil
+    /// Viability below the threshold: shown, never a hit.
+    public var cytotoxic: Bool = false
+    /// The well belongs to a compound on the hit list.
+    public var hit: Bool = false
 }
 
 public struct ConditionReport: Sendable, Hashable, Codable {
@@ -154,6 +176,8 @@ public struct PlateReport: Sendable, Hashable, Codable {
     @NullCoded public var ssmd: Double?
     /// The conventional reading of Z' (robust Z' when Z' cannot be computed); nil without controls.
     @NullCoded public var reading: AssayReading?
+    /// Z' < 0: the plate cannot tell actives from noise; left out of hit calling and dose-response fits.
+    public var failed: Bool = false
 }
 
 public struct DoseResponseReport: Sendable, Hashable, Codable {
@@ -175,4 +199,9 @@ public struct DoseResponseReport: Sendable, Hashable, Codable {
     @NullCoded public var fit: LogisticParameters?
     /// Why there is no fit, in words.
     @NullCoded public var failure: String?
+    /// 4PL fit of viability (%) against concentration: its `ic50` is the CC50.
+    @NullCoded public var viabilityFit: LogisticParameters? = nil
+    /// Why there is no CC50, in words (for example: viability never halves in the tested range).
+    @NullCoded public var viabilityNote: String? = nil
+    @NullCoded public var selectivityIndex: SelectivityReport? = nil
 }

@@ -4,7 +4,10 @@ public enum TableRenderer {
     public static func render(_ report: CampaignReport, includeWells: Bool = false) -> String {
         var out = "Campaign \(report.campaign.name): \(report.summary.status)\n\n"
         out += table(["field", "value"], ReportColumns.summary(report).map { [$0.0, $0.1] }, numeric: [false, false])
+        for note in report.notes { out += "note: \(note)\n" }
         out += "\nPlate QC\n" + render(report.plates, ReportColumns.plates)
+        out += "\nHits (\(report.screen.normalisation), strongest first)\n"
+        out += report.hits.isEmpty ? "none\n" : render(report.hits, ReportColumns.hits)
         if !report.doseResponses.isEmpty {
             out += "\nDose response (4PL)\n" + render(report.doseResponses, ReportColumns.doseResponses)
         }

@@ -15,6 +15,11 @@ struct SynthCommand: ParsableCommand {
             logistic with IC50 1 uM; 384-well plates use two columns per group. Images are ImageXpress style \
             (PLATE01/PLATE01_A01_s1_w1.tif nuclear stain, _w2 reporter); truth goes to truth/, the layout to \
             plate-map.csv, settings and the true IC50 to campaign.json. The same seed gives the same bytes.
+            With --screen: a primary screen instead, --compounds compounds at one concentration on 384-well plates \
+            (columns 1-2 negative, 3-4 positive controls, 320 compounds per plate), each library plate imaged on \
+            --replicates plates; true antivirals, cytotoxic and inert compounds, optional --edge-effect; one site \
+            per well, 384x384 px by default; truth in truth/compounds.csv, layout in plate-map.csv (plate column) \
+            and library.csv.
             """
     )
 
@@ -59,6 +64,18 @@ struct SynthCommand: ParsableCommand {
     @Flag(name: .long, help: "Write into --out even if it already holds files (same-named files are replaced).")
     var force = false
 
+    @Flag(name: .long, help: "Make a primary compound screen (384-well plates) instead of a dose-response campaign.")
+    var screen = false
+
+    @Option(name: .long, help: "With --screen: compounds in the library (320 per library plate).")
+    var compounds: Int = 320
+
+    @Option(name: .long, help: "With --screen: replicate plates of each library plate.")
+    var replicates: Int = 2
+
+    @Flag(name: .long, help: "With --screen: outer wells get a higher infection rate and fewer cells (evaporation).")
+    var edgeEffect = false
+
     enum CompressionOption: String, ExpressibleByArgument, CaseIterable {
         case none, lzw, deflate
 
@@ -79,6 +96,14 @@ struct SynthCommand: ParsableCommand {
     }
 
     func validate() throws {
+        if screen {
+            do {
+                _ = try primaryScreen()
+            } catch let error as SyntheticCampaignError {
+                throw ValidationError(error.description)
+            }
+            return
+        }
         do {
             try settings.validate()
         } catch let error as SyntheticCampaignError {
@@ -87,6 +112,7 @@ struct SynthCommand: ParsableCommand {
     }
 
     func run() throws {
+        if screen { return try runScreen() }
         let settings = self.settings
         let campaign = try SyntheticCampaign(settings: settings)
         let start = Date()

@@ -32,7 +32,7 @@ import Screening
 
     @Test func csvCarriesTheModelsNumbers() throws {
         let files = CSVRenderer.render(report)
-        #expect(Set(files.keys) == ["summary.csv", "plates.csv", "conditions.csv", "dose-response.csv", "wells.csv"])
+        #expect(Set(files.keys) == ["summary.csv", "plates.csv", "conditions.csv", "dose-response.csv", "wells.csv", "hits.csv"])
         let plates = parseCSV(try #require(files["plates.csv"]))
         #expect(plates.count == report.plates.count)
         for (row, plate) in zip(plates, report.plates) {
