@@ -26,6 +26,8 @@ public final class AnalyseImagesExecutor: JobExecutor {
     /// Where this node mounts the campaign images; nil uses the path the coordinator saw.
     let imageRoot: String?
     let softwareVersion: String
+    /// The watchdog's limit for one image set (see `JobContext.beginStep`).
+    let imageSetDeadline: Duration
     private let catalog: CampaignCatalog
     private let analyzers = Mutex<[String: [ImageSetAnalyzer]]>([:])
     private let onImageAnalysed: (@Sendable (_ nuclei: Int, _ seconds: Double) -> Void)?
@@ -36,9 +38,11 @@ public final class AnalyseImagesExecutor: JobExecutor {
     ///   - onImageAnalysed: called on the job's thread after each image set analysed without error, with its
     ///     nucleus count and wall time (for metrics); it must be quick and thread-safe.
     public init(databaseURL: String?, imageRoot: String?, softwareVersion: String, models: ModelCache = ModelCache(),
+                imageSetDeadline: Duration = .seconds(600),
                 onImageAnalysed: (@Sendable (_ nuclei: Int, _ seconds: Double) -> Void)? = nil) {
         self.imageRoot = imageRoot
         self.softwareVersion = softwareVersion
+        self.imageSetDeadline = imageSetDeadline
         self.catalog = CampaignCatalog(databaseURL: databaseURL, models: models)
         self.onImageAnalysed = onImageAnalysed
     }
@@ -51,18 +55,22 @@ public final class AnalyseImagesExecutor: JobExecutor {
         let campaign = try catalog.campaign(id: payload.campaign)
         let model = try catalog.model(sha256: campaign.modelSHA256)
         let root = imageRoot ?? campaign.imageRoot
-        try checkRoot(root)
+        try NodeFaults.checkRoot(root)
 
         let analyzer = try checkOutAnalyzer(model: model, campaign: campaign)
         defer { checkIn(analyzer, key: analyzerKey(model: model, campaign: campaign)) }
 
         var outcomes: [(AnalyseImagesPayload.Entry, Result<ImageSetAnalysis, AnalysisError>)] = []
         for entry in payload.imageSets {
-            if context.isStopping { throw JobInterrupted(jobID: job.id) }
+            // Between image sets: a stop in release mode, a second signal or a lost lease ends the job here.
+            try context.checkpoint(job)
+            context.beginStep(deadline: imageSetDeadline)
+            defer { context.endStep() }
             let started = ContinuousClock.now
             do {
                 let nuclear = try resolve(entry.nuclear, root: root)
                 let reporter = try entry.reporter.map { try resolve($0, root: root) }
+                try NodeFaults.checkFolders(of: [nuclear] + (reporter.map { [$0] } ?? []), root: root)
                 let analysis = try analyzer.analyse(nuclearPath: nuclear, reporterPath: reporter)
                 outcomes.append((entry, .success(analysis)))
                 onImageAnalysed?(analysis.nuclei.count, (ContinuousClock.now - started).seconds)
@@ -94,13 +102,6 @@ public final class AnalyseImagesExecutor: JobExecutor {
         return (root as NSString).appendingPathComponent(relative)
     }
 
-    private func checkRoot(_ root: String) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CampaignError.imageRootUnavailable(path: root, reason: "no such directory")
-        }
-    }
-
     private func analyzerKey(model: Model, campaign: CampaignRuntime) -> String { "\(model.sha256)/\(campaign.id)" }
 
     /// Analysers hold scratch memory and an inference session: one per thread, reused across jobs.
@@ -113,11 +114,5 @@ public final class AnalyseImagesExecutor: JobExecutor {
     private func checkIn(_ analyzer: ImageSetAnalyzer, key: String) {
         analyzers.withLock { $0[key, default: []].append(analyzer) }
     }
-}
-
-/// Thrown when a worker is asked to stop in the middle of a batch: the job goes back to the queue untouched.
-struct JobInterrupted: Error, CustomStringConvertible {
-    let jobID: Int64
-    var description: String { "job \(jobID): interrupted by shutdown before it finished; it will run again" }
 }
 

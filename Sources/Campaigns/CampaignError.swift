@@ -6,6 +6,8 @@ public enum CampaignError: Error, CustomStringConvertible, Sendable, Equatable {
     case modelMissing(sha256: String)
     case modelCorrupt(sha256: String, actual: String)
     case imageRootUnavailable(path: String, reason: String)
+    /// A campaign folder this node may not enter: the node's fault, so the job is retried (elsewhere).
+    case imageFolderUnreadable(path: String, reason: String)
     case badPayload(jobID: Int64, reason: String)
 
     public var description: String {
@@ -22,6 +24,9 @@ public enum CampaignError: Error, CustomStringConvertible, Sendable, Equatable {
         case let .imageRootUnavailable(path, reason):
             return "image root \(path) is not available on this node (\(reason)); check the shared storage mount "
                 + "and --image-root"
+        case let .imageFolderUnreadable(path, reason):
+            return "image folder \(path) cannot be read on this node (\(reason)); check the shared storage's "
+                + "owner and the worker's user; the job will be retried"
         case let .badPayload(jobID, reason): return "job \(jobID): bad analyse-images payload: \(reason)"
         }
     }

@@ -29,6 +29,9 @@ public struct CampaignProgress: Sendable, Codable, Equatable {
     public var failures: [Failure]
     /// Jobs that used up their attempts, with their last error.
     public var discardedJobs: [String]
+    /// Image sets without a result whose job was discarded, with the job's reason (e.g. "worker died 3 times
+    /// running this job"): what `retry --campaign` would run again.
+    public var discardedImageSets: [Failure] = []
 
     public var complete: Bool { imageSetsDone >= imageSets }
     public var fractionDone: Double { imageSets == 0 ? 1 : Double(imageSetsDone) / Double(imageSets) }
@@ -51,13 +54,17 @@ public struct CampaignProgress: Sendable, Codable, Equatable {
         let discarded = try connection.query(ProgressSQL.discarded, [id]).map { r in
             "job \(try r.int64("id")) after \(try r.int("attempt")) attempts: \(try r.optionalString("last_error") ?? "")"
         }
+        let stranded = try connection.query(ProgressSQL.discardedImageSets, [id, failureLimit]).map { r in
+            Failure(imageSetID: try r.int64("image_set_id"), plate: try r.string("plate"), well: try r.string("well"),
+                    site: try r.int("site"), file: try r.optionalString("path"), error: try r.string("error"))
+        }
         let total = try row.int("image_sets"), done = try row.int("done"), recent = try row.int("last_minute")
         return CampaignProgress(
             campaignID: id, name: name, state: try row.string("state"), modelSHA256: try row.string("sha256"),
             imageSets: total, imageSetsDone: done, imageSetErrors: try row.int("errors"), nuclei: try row.int("nuclei"),
             infected: try row.int("infected"), jobsByState: jobs, imageSetsLastMinute: recent,
             etaSeconds: recent > 0 ? Double(total - done) / (Double(recent) / 60) : nil, failures: failures,
-            discardedJobs: discarded)
+            discardedJobs: discarded, discardedImageSets: stranded)
     }
 }
 
@@ -86,6 +93,21 @@ enum ProgressSQL {
         JOIN campaigns c ON c.id = p.campaign_id
         LEFT JOIN images i ON i.image_set_id = s.id AND i.channel = c.nuclear_channel
         WHERE p.campaign_id = $1 AND r.error IS NOT NULL
+        ORDER BY p.barcode, w.position, s.site
+        LIMIT $2
+        """
+    static let discardedImageSets = """
+        SELECT s.id AS image_set_id, p.barcode AS plate, w.position AS well, s.site, i.path,
+               'job ' || j.id || ' discarded: ' || coalesce(j.last_error, 'no error recorded') AS error
+        FROM jobs j
+        CROSS JOIN LATERAL jsonb_array_elements(j.payload -> 'image_sets') AS e
+        JOIN image_sets s ON s.id = (e ->> 'id')::bigint
+        JOIN wells w ON w.id = s.well_id
+        JOIN plates p ON p.id = w.plate_id
+        JOIN campaigns c ON c.id = p.campaign_id
+        LEFT JOIN images i ON i.image_set_id = s.id AND i.channel = c.nuclear_channel
+        WHERE j.campaign_id = $1 AND j.state = 'discarded' AND p.campaign_id = $1
+          AND NOT EXISTS (SELECT 1 FROM image_results r WHERE r.image_set_id = s.id)
         ORDER BY p.barcode, w.position, s.site
         LIMIT $2
         """

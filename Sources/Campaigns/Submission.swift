@@ -35,6 +35,11 @@ public struct SubmissionResult: Sendable, Equatable, Codable {
     public var imageSets: Int
     public var jobs: Int
     public var modelSHA256: String
+    /// For a resubmission: what was requeued for image sets still without a result (nil if none was needed
+    /// or the campaign is cancelled).
+    public var recovered: CampaignRecovery.Result? = nil
+    /// For a resubmission: the campaign was cancelled by an operator, so nothing was requeued.
+    public var cancelled = false
 }
 
 /// The payload of an `analyse-images` job: the campaign and the image sets of the batch, with channel paths
@@ -72,8 +77,19 @@ public enum CampaignSubmitter {
                 guard try existing.string("fingerprint") == fingerprint else {
                     throw CampaignError.nameTaken(campaign: plan.name)
                 }
-                return try counts(campaignID: try existing.int64("id"), modelSHA: model.sha256, already: true,
-                                  on: connection)
+                // The same campaign again: offer what `retry --campaign` would, unless an operator cancelled it.
+                let id = try existing.int64("id")
+                if try existing.string("state") == "cancelled" {
+                    var result = try counts(campaignID: id, modelSHA: model.sha256, already: true, on: connection)
+                    result.cancelled = true
+                    return result
+                }
+                let recovered = try CampaignRecovery.recover(campaignID: id, batchSize: options.batchSize,
+                                                             priority: options.priority, maxAttempts: options.maxAttempts,
+                                                             on: connection)
+                var result = try counts(campaignID: id, modelSHA: model.sha256, already: true, on: connection)
+                result.recovered = recovered.isEmpty ? nil : recovered
+                return result
             }
             let modelID = try ModelStore.store(model, name: options.modelName, on: connection)
             guard let campaignRow = try connection.query(CampaignSQL.insertCampaign, [

@@ -10,6 +10,10 @@ public struct NoopExecutor: JobExecutor {
 /// A diagnostic job that proves effects are exactly once: payload `{"sleep_ms": S, "fail_times": F}` sleeps
 /// S ms, fails while `attempt <= F`, and on success writes a `job_probe_results` row inside the fenced
 /// completion transaction.
+///
+/// The sleep is one step: it ends early (`JobAbandoned`) when the worker releases its jobs or the lease is
+/// lost. With `"step_deadline_ms": D` the step declares a watchdog deadline of D ms, and with `"hang": true`
+/// it ignores every stop request, like a read blocked on a hung mount.
 public struct ProbeExecutor: JobExecutor {
     public init() {}
 
@@ -24,7 +28,17 @@ public struct ProbeExecutor: JobExecutor {
         let payload = try job.payloadObject()
         let sleepMilliseconds = (payload["sleep_ms"] as? NSNumber)?.intValue ?? 0
         let failTimes = (payload["fail_times"] as? NSNumber)?.intValue ?? 0
-        if sleepMilliseconds > 0 { Thread.sleep(forTimeInterval: Double(sleepMilliseconds) / 1000) }
+        let deadline = (payload["step_deadline_ms"] as? NSNumber).map { Duration.milliseconds($0.int64Value) }
+        let hangs = (payload["hang"] as? Bool) ?? false
+        if let deadline { context.beginStep(deadline: deadline) }
+        if sleepMilliseconds > 0 {
+            let end = ContinuousClock.now + .milliseconds(sleepMilliseconds)
+            while ContinuousClock.now < end {
+                if !hangs { try context.checkpoint(job) }
+                Thread.sleep(forTimeInterval: min(0.02, max(0, (end - ContinuousClock.now).seconds)))
+            }
+        }
+        if deadline != nil { context.endStep() }
         if job.attempt <= failTimes {
             throw ProbeFailure(jobID: job.id, attempt: job.attempt, failTimes: failTimes)
         }

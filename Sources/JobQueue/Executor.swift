@@ -10,19 +10,46 @@ public enum JobOutcome {
     case succeededWithResults((Connection) throws -> Void)
 }
 
-/// What an executor can know about the run it is part of.
+/// What an executor can know about the run it is part of, and how it hears that it should stop.
 public struct JobContext: Sendable {
     public let workerID: Int64?
     public let logger: Logger
     let stop: StopSignal
+    let watch: JobWatch
+    let releaseOnStop: Bool
 
-    /// True once the worker was asked to shut down; long jobs may check it and give up early by throwing.
+    /// True once the worker was asked to shut down. With the default shutdown mode the job in hand is still
+    /// finished; check `shouldAbandon` to know whether to stop.
     public var isStopping: Bool { stop.isStopping }
 
-    public init(workerID: Int64?, logger: Logger, stop: StopSignal) {
+    /// True when the job's lease is gone (cancelled or rescued): results would be refused.
+    public var isLeaseLost: Bool { watch.isLeaseLost }
+
+    /// True when the executor should stop at the next step boundary and throw `JobAbandoned`: the lease is
+    /// gone, or the worker is releasing its jobs (shutdown in release mode, a second signal, the end of the
+    /// grace period).
+    public var shouldAbandon: Bool { watch.isLeaseLost || stop.isAbandoning || (releaseOnStop && stop.isStopping) }
+
+    /// Throws `JobAbandoned` for `job` when `shouldAbandon` is true; call it between steps.
+    public func checkpoint(_ job: ClaimedJob) throws {
+        if shouldAbandon { throw JobAbandoned(jobID: job.id) }
+    }
+
+    /// Starts a step (one image set) that must end within `deadline`. If it does not, the watchdog stops
+    /// heartbeating the job's lease, so it is rescued elsewhere, and the worker exits to be restarted: a read
+    /// that blocks forever (a hung network mount) must not hold a job, nor a worker, hostage.
+    public func beginStep(deadline: Duration) { watch.beginStep(limit: deadline) }
+
+    /// Ends the step begun by `beginStep`.
+    public func endStep() { watch.endStep() }
+
+    public init(workerID: Int64?, logger: Logger, stop: StopSignal, watch: JobWatch = JobWatch(),
+                releaseOnStop: Bool = false) {
         self.workerID = workerID
         self.logger = logger
         self.stop = stop
+        self.watch = watch
+        self.releaseOnStop = releaseOnStop
     }
 }
 

@@ -11,6 +11,17 @@ public enum Heartbeat {
         let rows = try connection.query(QueueSQL.extendLeases, [jobs.ids, jobs.tokens, lease.seconds])
         return Set(try rows.map { try $0.int64("id") })
     }
+
+    /// Of `jobs` whose lease a heartbeat did not extend (`kept` are those it did), the ones really lost:
+    /// cancelled, rescued or finished elsewhere. A job whose row was locked by its own completion at that
+    /// moment is skipped by the heartbeat but still this worker's, and is not reported.
+    public static func lostLeases(_ jobs: [ClaimedJob], kept: Set<Int64>, on connection: Connection) throws -> Set<Int64> {
+        let missing = jobs.filter { !kept.contains($0.id) }
+        guard !missing.isEmpty else { return [] }
+        let rows = try connection.query(QueueSQL.stillHeld, [missing.ids, missing.tokens])
+        let stillHeld = Set(try rows.map { try $0.int64("id") })
+        return Set(missing.ids).subtracting(stillHeld)
+    }
 }
 
 /// The `workers` table: registration, liveness and clean stop.

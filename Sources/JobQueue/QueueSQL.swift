@@ -100,26 +100,65 @@ enum QueueSQL {
         RETURNING j.id
         """
 
+    /// Returns up to $1 expired leases to the queue with the normal backoff ($3 base, $4 cap seconds, upper
+    /// half jittered), so a job that kills its worker cannot take down worker after worker in a tight loop.
+    /// The $2-th rescue of a job (or one out of attempts) discards it.
     static let rescue = """
         WITH expired AS (
             SELECT id FROM jobs WHERE state = 'running' AND lease_expires_at < now()
-            ORDER BY lease_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+            ORDER BY lease_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED),
+        judged AS (
+            SELECT j.id, j.rescues + 1 AS rescues,
+                   j.attempt >= j.max_attempts OR j.rescues + 1 >= $2::integer AS discard,
+                   CASE WHEN j.rescues + 1 >= $2::integer
+                        THEN format('worker died %s times running this job', j.rescues + 1)
+                        ELSE 'lease expired' END AS reason,
+                   least($4::float8, $3::float8 * power(2::float8, least(greatest(j.attempt - 1, 0), 62)))
+                       * (0.5 + random() / 2) AS delay
+            FROM jobs j JOIN expired USING (id))
         UPDATE jobs j SET
-            state = CASE WHEN j.attempt >= j.max_attempts THEN 'discarded' ELSE 'retryable' END,
-            finished_at = CASE WHEN j.attempt >= j.max_attempts THEN now() END,
-            run_at = now(), last_error = 'lease expired',
+            rescues = judged.rescues,
+            state = CASE WHEN judged.discard THEN 'discarded' ELSE 'retryable' END,
+            finished_at = CASE WHEN judged.discard THEN now() END,
+            run_at = CASE WHEN judged.discard THEN j.run_at ELSE now() + make_interval(secs => judged.delay) END,
+            last_error = judged.reason,
             errors = j.errors || jsonb_build_array(jsonb_build_object('attempt', j.attempt, 'at', now(),
-                                                                      'error', 'lease expired')),
+                                                                      'error', judged.reason)),
             lease_token = NULL, lease_expires_at = NULL, updated_at = now()
-        FROM expired WHERE j.id = expired.id
+        FROM judged WHERE j.id = judged.id
         RETURNING j.id, j.state
         """
 
-    static let clean = """
-        DELETE FROM jobs WHERE id IN (
-            SELECT id FROM jobs
-            WHERE state = ANY($1::text[]) AND finished_at < now() - make_interval(secs => $2::float8)
-            LIMIT $3)
+    /// Retention through the schema owner's `clean_finished_jobs` (migration 0005), which never deletes the
+    /// jobs of a campaign that still has a job not succeeded.
+    static let clean = "SELECT clean_finished_jobs($1::text[], $2::float8, $3::integer) AS n"
+    static let pruneWorkers = "SELECT prune_workers($1::float8) AS n"
+    static let compactCounts = "SELECT compact_job_counts() AS n"
+
+    /// Takes or renews the maintenance leadership for worker $1 for $2 seconds; a row comes back only to the
+    /// leader. Another worker's lease is taken over only once it has expired.
+    static let lead = """
+        INSERT INTO queue_leader (name, worker_id, elected_at, expires_at)
+        VALUES ('maintenance', $1, now(), now() + make_interval(secs => $2::float8))
+        ON CONFLICT (name) DO UPDATE SET
+            worker_id = EXCLUDED.worker_id,
+            elected_at = CASE WHEN queue_leader.worker_id = EXCLUDED.worker_id THEN queue_leader.elected_at ELSE now() END,
+            expires_at = EXCLUDED.expires_at
+        WHERE queue_leader.worker_id = EXCLUDED.worker_id OR queue_leader.expires_at < now()
+        RETURNING worker_id
+        """
+    static let resign = "DELETE FROM queue_leader WHERE name = 'maintenance' AND worker_id = $1"
+    static let leader = """
+        SELECT worker_id, extract(epoch FROM expires_at - now())::float8 AS expires_in
+        FROM queue_leader WHERE name = 'maintenance'
+        """
+
+    /// Of held jobs ($1 ids, $2 tokens) that a heartbeat could not extend, those still this worker's: a row
+    /// locked by its own completion is skipped by the heartbeat but not lost. A plain read never waits.
+    static let stillHeld = """
+        SELECT j.id FROM jobs j JOIN unnest($1::bigint[], $2::uuid[]) AS d(id, token)
+            ON j.id = d.id AND j.lease_token = d.token
+        WHERE j.state = 'running'
         """
 
     static let pause = "INSERT INTO queue_pauses (queue) VALUES ($1) ON CONFLICT (queue) DO NOTHING"
@@ -136,12 +175,12 @@ enum QueueSQL {
         """
 
     static let retryCampaign = """
-        UPDATE jobs SET state = 'available', attempt = 0, run_at = now(), finished_at = NULL, updated_at = now()
+        UPDATE jobs SET state = 'available', attempt = 0, rescues = 0, run_at = now(), finished_at = NULL, updated_at = now()
         WHERE campaign_id = $1 AND state IN ('discarded', 'cancelled')
         """
 
     static let retryDiscarded = """
-        UPDATE jobs SET state = 'available', attempt = 0, run_at = now(), finished_at = NULL, updated_at = now()
+        UPDATE jobs SET state = 'available', attempt = 0, rescues = 0, run_at = now(), finished_at = NULL, updated_at = now()
         WHERE state = 'discarded'
         """
 
@@ -152,7 +191,14 @@ enum QueueSQL {
     static let workerHeartbeat = "UPDATE workers SET heartbeat_at = now() WHERE id = $1"
     static let workerStopped = "UPDATE workers SET heartbeat_at = now(), stopped_at = now() WHERE id = $1"
 
-    static let countsByState = "SELECT state, count(*) AS n FROM jobs GROUP BY state"
+    /// Counts come from the delta log (migration 0005), not from a scan of the history.
+    static let countsByState = """
+        SELECT state, sum(delta)::bigint AS n FROM job_count_deltas GROUP BY state HAVING sum(delta) <> 0
+        """
+    static let countsByQueueKindState = """
+        SELECT queue, kind, state, sum(delta)::bigint AS n FROM job_count_deltas
+        GROUP BY queue, kind, state HAVING sum(delta) <> 0
+        """
     static let liveWorkers = """
         SELECT id, host, pid, version, concurrency, extract(epoch FROM now() - heartbeat_at)::float8 AS silent_for
         FROM workers WHERE stopped_at IS NULL AND heartbeat_at > now() - make_interval(secs => $1::float8)

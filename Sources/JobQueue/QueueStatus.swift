@@ -19,7 +19,7 @@ public struct QueueStatus: Sendable, Codable, Equatable {
         public let lastError: String?
     }
 
-    /// Job counts for every state (zero included).
+    /// Job counts for every state (zero included), from the trigger-kept counts (no scan of the history).
     public let jobsByState: [String: Int]
     public let liveWorkers: [LiveWorker]
     /// Jobs that succeeded in the last 60 seconds.
@@ -29,6 +29,8 @@ public struct QueueStatus: Sendable, Codable, Equatable {
     public let pausedQueues: [String]
     /// The most recently discarded jobs with their last error.
     public let recentDiscarded: [DiscardedJob]
+    /// The worker that runs rescue, retention and queue-depth sampling; nil when none holds the lease.
+    public var maintenanceLeader: Int64? = nil
 
     /// Reads the snapshot. A worker is live if it has not stopped and heartbeated within `liveWithin`.
     public static func fetch(liveWithin: Duration = .seconds(60), discardedLimit: Int = 10,
@@ -50,6 +52,7 @@ public struct QueueStatus: Sendable, Codable, Equatable {
             jobsByState: counts, liveWorkers: workers,
             succeededLastMinute: try connection.query(QueueSQL.throughputLastMinute)[0].int("n"),
             oldestAvailableSeconds: try connection.query(QueueSQL.oldestAvailable)[0].optionalDouble("age"),
-            pausedQueues: try Pause.pausedQueues(on: connection), recentDiscarded: discarded)
+            pausedQueues: try Pause.pausedQueues(on: connection), recentDiscarded: discarded,
+            maintenanceLeader: try LeaderElection.leader(on: connection))
     }
 }

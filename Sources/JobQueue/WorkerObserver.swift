@@ -31,6 +31,13 @@ public protocol WorkerObserver: Sendable {
     func databaseReachable()
     /// A claiming thread started (+1) or finished (-1) working on a batch of jobs.
     func busyThreadsChanged(by delta: Int)
+    /// A claim round trip failed (a missing grant, a broken schema, an unreachable database): `/health`
+    /// turns unhealthy when claims keep failing.
+    func claimFailed(_ error: any Error)
+    /// A claim round trip succeeded (whether or not it found jobs).
+    func claimSucceeded()
+    /// This worker became (true) or stopped being (false) the maintenance leader.
+    func leadershipChanged(isLeader: Bool)
 }
 
 extension WorkerObserver {
@@ -39,6 +46,9 @@ extension WorkerObserver {
     public func databaseReconnected() {}
     public func databaseReachable() {}
     public func busyThreadsChanged(by delta: Int) {}
+    public func claimFailed(_ error: any Error) {}
+    public func claimSucceeded() {}
+    public func leadershipChanged(isLeader: Bool) {}
 }
 
 /// Observes nothing: the default for pools that need no metrics (tests, `bench-queue`).

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Postgres
+import Synchronization
 
 /// How a worker process runs.
 public struct WorkerConfiguration: Sendable {
@@ -21,6 +22,17 @@ public struct WorkerConfiguration: Sendable {
     public var retryPolicy = RetryPolicy()
     /// After a stop request, how long held jobs may run before they are released back to the queue.
     public var shutdownGrace: Duration = .seconds(30)
+    /// What a stop request does to the job in hand: finish it within the grace period, or release it
+    /// untouched at its next step boundary. Either way it is no failure: no attempt is burned.
+    public var shutdownMode: ShutdownMode = .finish
+    /// Rescues (expired leases) before a job is discarded with "worker died N times running this job".
+    public var maxRescues = Rescuer.defaultMaxRescues
+    /// The leader deletes finished jobs older than this (never those of unfinished campaigns); nil keeps them.
+    public var retention: Duration? = Cleaner.defaultRetention
+    /// The leader deletes the rows of workers stopped or silent for longer than this.
+    public var workerRetention: Duration = .seconds(7 * 86_400)
+    /// How often the leader applies the retention policy and prunes worker rows.
+    public var cleanInterval: Duration = .seconds(300)
     /// How long the first connection may keep failing before `run` gives up. Later outages are waited out.
     public var startupPatience: Duration = .seconds(30)
     public var version = "dev"
@@ -33,6 +45,37 @@ public struct WorkerConfiguration: Sendable {
 
     var heartbeatInterval: Duration { max(lease / 3, .milliseconds(100)) }
     var rescueInterval: Duration { min(max(lease / 2, .milliseconds(500)), .seconds(30)) }
+    /// The leader renews every heartbeat (a third of this); a successor waits at most this long.
+    var leaderTTL: Duration { max(lease, .seconds(1)) }
+}
+
+/// What a worker does with the job in hand when asked to stop.
+public enum ShutdownMode: String, Sendable, CaseIterable {
+    /// Finish it (within the grace period), then exit. Jobs claimed but not started are released.
+    case finish
+    /// Stop at its next step boundary and give it back untouched (attempt not counted, no error).
+    case release
+}
+
+/// Why a worker pool could not run, or stopped on its own.
+public enum WorkerPoolError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The operating system refused a thread (process or memory limit).
+    case threadStartFailed(name: String, started: Int, requested: Int, errno: Int32)
+    /// A job's step outlived its deadline: its lease is left to expire so another worker rescues it, and the
+    /// process should exit to be restarted (the stuck thread cannot be freed).
+    case stalled(jobID: Int64, deadline: Duration)
+
+    public var description: String {
+        switch self {
+        case let .threadStartFailed(name, started, requested, code):
+            return "cannot start thread \(name) (\(started) of \(requested) claiming threads started): "
+                + "\(String(cString: strerror(code))); lower --concurrency or raise the process limit"
+        case let .stalled(jobID, deadline):
+            return "job \(jobID) stalled: a step ran longer than its \(String(format: "%.1f", deadline.seconds)) s "
+                + "deadline (a blocked read?); its lease is left to expire so another worker rescues it, and this "
+                + "worker exits to be restarted"
+        }
+    }
 }
 
 /// What a `WorkerPool.run` did.
@@ -43,6 +86,8 @@ public struct WorkerSummary: Sendable, Equatable {
     public var discarded = 0
     public var leasesLost = 0
     public var released = 0
+    /// Times this worker became the maintenance leader.
+    public var leaderships = 0
 }
 
 /// A worker process's engine: K claiming threads (one connection each), plus one maintenance thread that
@@ -56,6 +101,11 @@ public final class WorkerPool: Sendable {
     private let observer: any WorkerObserver
     private let held = HeldJobs()
     private let stats = Stats()
+    private let stalledJob = Mutex<(id: Int64, deadline: Duration)?>(nil)
+    private let leading = Atomic<Bool>(false)
+
+    /// True while this worker is the maintenance leader.
+    public var isLeader: Bool { leading.load(ordering: .relaxed) }
 
     /// - Parameter observer: told about claims, outcomes, reconnects and database round trips (for metrics
     ///   and health); called from the pool's threads, so it must be thread-safe and quick.
@@ -71,10 +121,14 @@ public final class WorkerPool: Sendable {
 
     /// Registers the worker, runs until stopped (or idle with `exitWhenIdle`), marks the worker stopped.
     ///
-    /// After `stop.requestStop()` threads claim nothing more and release jobs they had not started; jobs
-    /// still running after `shutdownGrace` are released too, and `run` returns without waiting for them.
+    /// After `stop.requestStop()` threads claim nothing more and release jobs they had not started; the job
+    /// in hand is finished (`.finish`) or released at its next step (`.release`). `stop.requestAbandon()` (a
+    /// second signal) or the end of `shutdownGrace` releases whatever is left, and `run` returns without
+    /// waiting for jobs that do not stop.
     ///
-    /// - Throws: `PostgresError` if the database cannot be reached within `startupPatience`.
+    /// - Throws: `PostgresError` if the database cannot be reached within `startupPatience`;
+    ///   `WorkerPoolError.threadStartFailed` if a thread cannot be created; `WorkerPoolError.stalled` when the
+    ///   watchdog found a step past its deadline (the process should exit so it can be restarted).
     public func run() throws -> WorkerSummary {
         let config = configuration
         let control = try Connection.connect(url: config.databaseURL, settings: config.connectionSettings,
@@ -83,45 +137,78 @@ public final class WorkerPool: Sendable {
                                                    concurrency: config.concurrency, queues: config.queues, on: control)
         logger.info("worker \(workerID) started: \(config.concurrency) threads on queues \(config.queues.joined(separator: ",")) at \(control.target)")
         let claimers = DispatchGroup()
-        for index in 0..<max(config.concurrency, 1) {
+        let requested = max(config.concurrency, 1)
+        for index in 0..<requested {
             claimers.enter()
-            let thread = Thread { [self] in
+            let code = ThreadLauncher.start(name: "vs-claimer-\(index)") { [self] in
                 defer { claimers.leave() }
                 claimLoop(thread: index, workerID: workerID)
             }
-            thread.name = "viroscope-claimer-\(index)"
-            thread.start()
+            if code != 0 {
+                claimers.leave()
+                // Threads already started must not be left running: stop them, then give up.
+                stop.requestStop()
+                claimers.wait()
+                try? WorkerRegistry.markStopped(workerID: workerID, on: control)
+                throw WorkerPoolError.threadStartFailed(name: "claimer \(index)", started: index, requested: requested,
+                                                        errno: code)
+            }
         }
         let maintenanceStop = StopSignal()
         let maintenanceDone = DispatchSemaphore(value: 0)
-        let maintenance = Thread { [self] in
+        let code = ThreadLauncher.start(name: "vs-maintenance") { [self] in
             maintenanceLoop(workerID: workerID, until: maintenanceStop)
             maintenanceDone.signal()
         }
-        maintenance.name = "viroscope-maintenance"
-        maintenance.start()
+        if code != 0 {
+            stop.requestStop()
+            claimers.wait()
+            try? WorkerRegistry.markStopped(workerID: workerID, on: control)
+            throw WorkerPoolError.threadStartFailed(name: "maintenance", started: requested, requested: requested,
+                                                    errno: code)
+        }
 
+        // The watchdog runs here, on the thread that owns nothing else, so neither a stuck job nor a blocked
+        // database call can silence it.
         var abandoned = false
+        var abandonedAt: ContinuousClock.Instant?
         while claimers.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
-            if let requested = stop.requestedAt, ContinuousClock.now - requested > config.shutdownGrace {
-                abandoned = true
-                break
+            for (job, deadline) in held.newlyStalled(at: .now) {
+                logger.error("job \(job.id) kind=\(job.kind): a step has run past its \(String(format: "%.1f", deadline.seconds)) s deadline; no longer heartbeating its lease so it is rescued elsewhere; releasing the other jobs and exiting")
+                stalledJob.withLock { if $0 == nil { $0 = (job.id, deadline) } }
+                stop.requestAbandon()
+            }
+            if stalledJob.withLock({ $0 }) != nil { abandoned = true; break }
+            if stop.isAbandoning {
+                // Give the executors a moment to stop at a step boundary and release their own jobs.
+                let since = abandonedAt ?? .now
+                abandonedAt = since
+                if ContinuousClock.now - since > .seconds(2) { abandoned = true; break }
+            } else if let requested = stop.requestedAt, ContinuousClock.now - requested > config.shutdownGrace {
+                logger.warning("shutdown grace period (\(String(format: "%.0f", config.shutdownGrace.seconds)) s) is over: releasing the jobs still running")
+                stop.requestAbandon()
             }
         }
         maintenanceStop.requestStop()
         maintenanceDone.wait()
         try withDatabase(control, patience: .seconds(30)) {
             if abandoned {
-                let leftovers = held.all
+                let leftovers = held.releasable
                 let released = try Failure.release(leftovers, on: control)
                 stats.add(released: released.count)
-                logger.warning("released \(released.count) jobs still running after the shutdown grace period")
+                for job in leftovers { held.remove(job.id) }
+                if !released.isEmpty {
+                    logger.warning("released \(released.count) jobs still running at shutdown")
+                }
             }
             try WorkerRegistry.markStopped(workerID: workerID, on: control)
         }
         var summary = stats.snapshot
         summary.workerID = workerID
         logger.info("worker \(workerID) stopped: \(summary.succeeded) succeeded, \(summary.retried) retried, \(summary.discarded) discarded, \(summary.leasesLost) leases lost, \(summary.released) released")
+        if let stalled = stalledJob.withLock({ $0 }) {
+            throw WorkerPoolError.stalled(jobID: stalled.id, deadline: stalled.deadline)
+        }
         return summary
     }
 
@@ -131,12 +218,21 @@ public final class WorkerPool: Sendable {
         let config = configuration
         guard let connection = connectPatiently() else { return }
         while !stop.isStopping {
+            let jobs: [ClaimedJob]
             do {
-                let jobs = try withDatabase(connection) {
+                jobs = try withDatabase(connection) {
                     try Claim.claim(limit: config.batchSize, queues: config.queues, lease: config.lease,
                                     workerID: workerID, on: connection)
                 }
                 observer.databaseReachable()
+                observer.claimSucceeded()
+            } catch {
+                observer.claimFailed(error)
+                logger.error("claimer \(thread): claim failed: \(error)")
+                stop.sleep(timeout: config.pollInterval)
+                continue
+            }
+            do {
                 if jobs.isEmpty {
                     if config.exitWhenIdle,
                        try withDatabase(connection, { try Claim.isIdle(queues: config.queues, on: connection) }) {
@@ -160,7 +256,6 @@ public final class WorkerPool: Sendable {
     private func process(_ jobs: [ClaimedJob], on connection: Connection, workerID: Int64) throws {
         var noResults: [(job: ClaimedJob, started: ContinuousClock.Instant)] = []
         defer { flush(noResults, on: connection) }
-        let context = JobContext(workerID: workerID, logger: logger, stop: stop)
         for (position, job) in jobs.enumerated() {
             if stop.isStopping {
                 let rest = Array(jobs[position...])
@@ -176,6 +271,9 @@ public final class WorkerPool: Sendable {
                 stats.add(released: released.count)
                 return
             }
+            let watch = held.watch(job.id) ?? JobWatch()
+            let context = JobContext(workerID: workerID, logger: logger, stop: stop, watch: watch,
+                                     releaseOnStop: configuration.shutdownMode == .release)
             let started = ContinuousClock.now
             let outcome: Result<JobOutcome, any Error>
             if let executor = registry.executor(for: job.kind) {
@@ -199,9 +297,40 @@ public final class WorkerPool: Sendable {
                 } catch {
                     recordFailure(job, error: error, started: started, on: connection)
                 }
+            case .failure(let error) where error is JobAbandoned || watch.isStalled:
+                abandoned(job, watch: watch, started: started, on: connection)
             case .failure(let error):
                 recordFailure(job, error: error, started: started, on: connection)
             }
+        }
+    }
+
+    /// A job that stopped early on request is no failure: it goes back untouched, unless its lease is gone
+    /// (then there is nothing to give back) or it stalled (then it is left for the rescuer, so that its
+    /// rescues are counted and a job that hangs every worker is eventually discarded).
+    private func abandoned(_ job: ClaimedJob, watch: JobWatch, started: ContinuousClock.Instant, on connection: Connection) {
+        defer { held.remove(job.id) }
+        if watch.isStalled {
+            finished(job, .leaseLost, "stalled past its step deadline; left for the rescuer", since: started)
+            return
+        }
+        if watch.isLeaseLost {
+            stats.add(leasesLost: 1)
+            finished(job, .leaseLost, "stopped early: its lease is gone (cancelled or rescued)", since: started)
+            return
+        }
+        do {
+            let released = try withDatabase(connection) { try Failure.release([job], on: connection) }
+            if released.contains(job.id) {
+                stats.add(released: 1)
+                finished(job, .released, "released untouched (worker stopping)", since: started)
+            } else {
+                stats.add(leasesLost: 1)
+                finished(job, .leaseLost, "stopped early; its lease was already gone", since: started)
+            }
+        } catch {
+            finished(job, .failedUnrecorded, "stopped early; releasing it failed, its lease will expire: \(error)",
+                     since: started)
         }
     }
 
@@ -263,12 +392,22 @@ public final class WorkerPool: Sendable {
 
     // MARK: Maintenance thread
 
+    /// Every worker heartbeats its row and the leases it holds, tells executors about leases that are gone,
+    /// turns NOTIFY into wake-ups and competes for the leadership; only the leader runs the queue-wide
+    /// maintenance (rescue, retention, worker pruning, folding of job counts).
     private func maintenanceLoop(workerID: Int64, until done: StopSignal) {
         let config = configuration
         guard let connection = connectPatiently(until: done) else { return }
         var nextHeartbeat = ContinuousClock.now
         var nextRescue = ContinuousClock.now
+        var nextClean = ContinuousClock.now
         var listening = false
+        defer {
+            if isLeader {
+                try? LeaderElection.resign(workerID: workerID, on: connection)
+                setLeader(false)
+            }
+        }
         while !done.isStopping {
             do {
                 if !listening {
@@ -278,21 +417,37 @@ public final class WorkerPool: Sendable {
                 let now = ContinuousClock.now
                 if now >= nextHeartbeat {
                     try WorkerRegistry.heartbeat(workerID: workerID, on: connection)
-                    let holding = held.all
+                    let holding = held.leased
                     let kept = try Heartbeat.extendLeases(holding, lease: config.lease, on: connection)
                     observer.databaseReachable()
                     if kept.count < holding.count {
-                        logger.debug("\(holding.count - kept.count) held jobs no longer leased (finished or rescued)")
+                        let lost = try Heartbeat.lostLeases(holding, kept: kept, on: connection)
+                        if !lost.isEmpty {
+                            logger.warning("jobs \(lost.sorted()) lost their lease (cancelled or rescued): stopping them")
+                            held.markLeaseLost(lost)
+                        }
                     }
+                    setLeader(try LeaderElection.attempt(workerID: workerID, ttl: config.leaderTTL, on: connection))
                     nextHeartbeat = now + config.heartbeatInterval
                 }
-                if now >= nextRescue {
-                    let report = try Rescuer.rescue(on: connection)
+                if isLeader, now >= nextRescue {
+                    let report = try Rescuer.rescue(policy: config.retryPolicy, maxRescues: config.maxRescues,
+                                                    on: connection)
                     if !report.retried.isEmpty || !report.discarded.isEmpty {
                         logger.warning("rescued expired leases: retry \(report.retried), discarded \(report.discarded)")
                         stop.wake()
                     }
+                    try JobCounts.compact(on: connection)
                     nextRescue = now + config.rescueInterval
+                }
+                if isLeader, now >= nextClean {
+                    if let retention = config.retention {
+                        let deleted = try Cleaner.clean(olderThan: retention, batch: 1_000, on: connection)
+                        if deleted > 0 { logger.info("retention: deleted \(deleted) finished jobs") }
+                    }
+                    let pruned = try Cleaner.pruneWorkers(olderThan: config.workerRetention, on: connection)
+                    if pruned > 0 { logger.info("pruned \(pruned) dead worker rows") }
+                    nextClean = now + config.cleanInterval
                 }
                 // Short waits so a finished pool is not kept waiting for the maintenance thread.
                 if try connection.waitForNotification(timeout: .milliseconds(50)) != nil {
@@ -301,6 +456,7 @@ public final class WorkerPool: Sendable {
                 }
             } catch let error as PostgresError where error.isConnectionProblem {
                 logger.warning("maintenance: \(error); reconnecting")
+                listening = false
                 if (try? reconnect(connection, until: done)) == nil { return }
                 stop.wake()
             } catch {
@@ -308,6 +464,16 @@ public final class WorkerPool: Sendable {
                 Thread.sleep(forTimeInterval: 1)
             }
         }
+    }
+
+    private func setLeader(_ now: Bool) {
+        let before = leading.exchange(now, ordering: .relaxed)
+        guard before != now else { return }
+        if now {
+            stats.add(leaderships: 1)
+            logger.info("this worker is now the maintenance leader")
+        }
+        observer.leadershipChanged(isLeader: now)
     }
 
     // MARK: Connections
@@ -374,8 +540,10 @@ private final class Stats: @unchecked Sendable {
     private let lock = NSLock()
     private var summary = WorkerSummary()
 
-    func add(succeeded: Int = 0, retried: Int = 0, discarded: Int = 0, leasesLost: Int = 0, released: Int = 0) {
+    func add(succeeded: Int = 0, retried: Int = 0, discarded: Int = 0, leasesLost: Int = 0, released: Int = 0,
+             leaderships: Int = 0) {
         lock.lock()
+        summary.leaderships += leaderships
         summary.succeeded += succeeded
         summary.retried += retried
         summary.discarded += discarded

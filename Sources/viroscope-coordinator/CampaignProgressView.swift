@@ -32,6 +32,12 @@ struct CampaignProgressView {
             }
         }
         for job in p.discardedJobs { lines.append("discarded  \(job)") }
+        if !p.discardedImageSets.isEmpty {
+            lines.append("stranded   image sets without a result whose job was discarded (retry --campaign runs them):")
+            for set in p.discardedImageSets {
+                lines.append("  \(set.plate) \(set.well) s\(set.site): \(set.error)")
+            }
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -5,28 +5,41 @@ import JobQueue
 
 struct RetryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "retry", abstract: "Requeue discarded (and cancelled) jobs of a campaign, or every discarded job.")
+        commandName: "retry",
+        abstract: "Run again what a campaign is missing, or requeue every discarded job.",
+        discussion: """
+            With --campaign: the campaign's discarded and cancelled jobs are requeued, and new jobs are enqueued \
+            for image sets that have no result and are in no waiting or running job (for instance after their \
+            jobs were cleaned away). With --errors, image sets recorded with an error are analysed again too.
+            """)
 
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "Campaign (name or id) whose discarded and cancelled jobs to requeue.") var campaign: String?
+    @Option(help: "Campaign (name or id) to complete: requeue its discarded and cancelled jobs, enqueue what is missing.") var campaign: String?
+    @Flag(help: "With --campaign: also analyse again the image sets recorded with an error.") var errors = false
+    @Option(help: "With --campaign: image sets per new job.") var batchSize = 4
     @Flag(help: "Requeue every discarded job.") var discarded = false
 
     func validate() throws {
         guard (campaign != nil) != discarded else { throw ValidationError("give exactly one of --campaign ID or --discarded") }
+        guard !errors || campaign != nil else { throw ValidationError("--errors needs --campaign") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
     }
 
     func run() throws {
         try database.withConnection("retry") { connection in
-            let count = if let campaign {
-                try connection.transaction { connection in
+            if let campaign {
+                let result = try connection.transaction { connection in
                     let id = try CampaignLookup.id(for: campaign, on: connection)
                     try CampaignLookup.setCancelled(false, campaignID: id, on: connection)
-                    return try CampaignControl.retry(campaignID: id, on: connection)
+                    return try CampaignRecovery.recover(campaignID: id, includeErrors: errors, batchSize: batchSize,
+                                                        on: connection)
                 }
+                print("requeued \(result.requeuedJobs) jobs; enqueued \(result.newJobs) new jobs for "
+                      + "\(result.newImageSets) image sets without results"
+                      + (errors ? "; cleared \(result.clearedErrors) error results" : ""))
             } else {
-                try CampaignControl.retryDiscarded(on: connection)
+                print("requeued \(try CampaignControl.retryDiscarded(on: connection)) jobs")
             }
-            print("requeued \(count) jobs")
         }
     }
 }
@@ -91,7 +104,13 @@ struct RescueCommand: ParsableCommand {
 
 struct CleanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "clean", abstract: "Delete succeeded and cancelled jobs finished more than --older-than hours ago.")
+        commandName: "clean",
+        abstract: "Delete succeeded and cancelled jobs finished more than --older-than hours ago.",
+        discussion: """
+            Never deletes the jobs of a campaign that still has a job not succeeded (cancelled, discarded, \
+            waiting): it may still be retried. Workers apply the same policy on their own (the maintenance \
+            leader, --retention, 7 days by default).
+            """)
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Age in hours.") var olderThan = 24.0
 

@@ -46,6 +46,7 @@ struct StatusCommand: ParsableCommand {
                 .joined(separator: "  "))
             print("workers    \(status.liveWorkers.count) live"
                   + status.liveWorkers.map { " [\($0.id) \($0.host) pid \($0.pid) x\($0.concurrency)]" }.joined())
+            if let leader = status.maintenanceLeader { print("leader     worker \(leader) runs rescue, retention and queue-depth sampling") }
             print("throughput \(status.succeededLastMinute) jobs succeeded in the last minute")
             print("oldest     " + (status.oldestAvailableSeconds.map { String(format: "%.1f s waiting", $0) } ?? "no job waiting"))
             if !status.pausedQueues.isEmpty { print("paused     \(status.pausedQueues.joined(separator: ", "))") }

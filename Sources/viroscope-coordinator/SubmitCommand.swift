@@ -143,6 +143,12 @@ struct SubmitCommand: ParsableCommand {
                 print((result.alreadySubmitted ? "already submitted: " : "submitted: ")
                       + "campaign \(name) (id \(result.campaignID)): \(result.plates) plate(s), \(result.wells) wells, "
                       + "\(result.imageSets) image sets in \(result.jobs) jobs; model \(result.modelSHA256.prefix(12))")
+                if let recovered = result.recovered {
+                    print("requeued \(recovered.requeuedJobs) jobs and enqueued \(recovered.newJobs) new jobs for "
+                          + "\(recovered.newImageSets) image sets without results")
+                } else if result.cancelled {
+                    print("campaign \(name) was cancelled; `viroscope-coordinator retry --campaign \(name)` runs what is missing")
+                }
             }
         }
     }

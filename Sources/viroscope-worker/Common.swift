@@ -9,9 +9,9 @@ func resolveDatabaseURL(_ flag: String?) -> String? {
     return nil
 }
 
-/// Parses `60s`, `500ms`, `2m`, `1.5` (seconds).
+/// Parses `60s`, `500ms`, `2m`, `1.5` (seconds), `7d`.
 func parseDuration(_ text: String) -> Duration? {
-    let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+    let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
     for (suffix, scale) in units where text.hasSuffix(suffix) {
         guard let value = Double(text.dropLast(suffix.count)), value >= 0 else { return nil }
         return .milliseconds(Int64(value * scale * 1000))

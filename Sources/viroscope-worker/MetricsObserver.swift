@@ -1,6 +1,7 @@
 import Foundation
 import JobQueue
 import Synchronization
+import Metrics
 import Telemetry
 
 /// Turns the worker pool's events into Prometheus metrics and keeps the health view up to date.
@@ -12,6 +13,8 @@ final class MetricsObserver: WorkerObserver {
 
     private let workerQueues: String
     private let worker: WorkerMetrics
+    /// 1 while this worker is the maintenance leader (the one whose queue depth counts), else 0.
+    private let leader: Gauge
     private let reachability: DatabaseReachability
     private let byQueueAndKind = Mutex<[String: WorkerMetrics]>([:])
 
@@ -22,6 +25,9 @@ final class MetricsObserver: WorkerObserver {
         self.queues = queues
         workerQueues = queues.joined(separator: ",")
         worker = WorkerMetrics(queue: workerQueues, kind: Self.workerKind)
+        let labels = [("queue", workerQueues), ("kind", Self.workerKind)]
+        leader = Gauge(label: "viroscope_maintenance_leader", dimensions: labels)
+        leader.record(0)
         self.reachability = reachability
     }
 
@@ -83,6 +89,22 @@ final class MetricsObserver: WorkerObserver {
 
     func databaseReachable() {
         reachability.markReachable()
+    }
+
+    func claimFailed(_ error: any Error) {
+        reachability.markClaimFailed("\(error)")
+    }
+
+    func claimSucceeded() {
+        reachability.markClaimSucceeded()
+    }
+
+    /// Only the maintenance leader samples and exports queue depth; the others export their own counters.
+    let isLeader = Atomic<Bool>(false)
+
+    func leadershipChanged(isLeader leading: Bool) {
+        isLeader.store(leading, ordering: .relaxed)
+        leader.record(leading ? 1 : 0)
     }
 
     func busyThreadsChanged(by delta: Int) {

@@ -3,15 +3,17 @@ import Foundation
 import Logging
 import Postgres
 import Synchronization
+import JobQueue
 import Telemetry
 
 /// Samples how many jobs sit in each state (per queue and kind) on its own connection and thread, for
 /// `viroscope_queue_depth`. A successful sample also counts as a database round trip for `/health`.
 ///
-/// The count scans the jobs table, so it runs every `interval` (15 s by default), not per scrape.
+/// Only the maintenance leader samples, so a queue's depth is exported once however many workers run (sum
+/// it across workers); the others drop their gauges to 0. The counts come from the trigger-kept delta log
+/// (`JobCounts`), whose size does not grow with the finished history; still, it runs every `interval`
+/// (15 s by default), not per scrape.
 final class QueueDepthSampler: Sendable {
-    static let sql = "SELECT queue, kind, state, count(*) AS n FROM jobs GROUP BY queue, kind, state"
-
     private let databaseURL: String?
     private let interval: Duration
     private let observer: MetricsObserver
@@ -50,17 +52,19 @@ final class QueueDepthSampler: Sendable {
         var reported = false
         repeat {
             do {
-                let open = try connection ?? Connection.connect(url: databaseURL, logger: logger)
-                connection = open
-                let rows = try open.query(Self.sql)
-                reachability.markReachable()
                 var depth: [String: [String: Int]] = [:]
                 var pairs: [String: (queue: String, kind: String)] = [:]
-                for row in rows {
-                    let queue = try row.string("queue"), kind = try row.string("kind")
-                    let key = queue + "\u{0}" + kind
-                    pairs[key] = (queue, kind)
-                    depth[key, default: [:]][try row.string("state")] = try row.int("n")
+                if observer.isLeader.load(ordering: .relaxed) {
+                    let open = try connection ?? Connection.connect(url: databaseURL, logger: logger)
+                    connection = open
+                    let counts = try JobCounts.byQueueAndKind(on: open)
+                    reachability.markReachable()
+                    for (pair, states) in counts {
+                        let key = pair.queue + "\u{0}" + pair.kind
+                        pairs[key] = (pair.queue, pair.kind)
+                        // The live states always exist (at 0), so a drained queue reads 0, not "no data".
+                        depth[key] = states.merging(["available": 0, "retryable": 0, "running": 0]) { count, _ in count }
+                    }
                 }
                 // A queue and kind that vanished from the table drop to 0 instead of keeping their last count.
                 for key in seen.union(depth.keys) {

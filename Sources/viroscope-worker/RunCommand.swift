@@ -9,7 +9,16 @@ import Postgres
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Claim and run jobs until stopped (SIGTERM/SIGINT: finish or release held jobs, exit 0).")
+        abstract: "Claim and run jobs until stopped (SIGTERM/SIGINT: finish or release held jobs, exit 0).",
+        discussion: """
+            A stop is not a failure. On SIGTERM or SIGINT the worker claims nothing more, gives back the jobs it \
+            had claimed but not started, and finishes the job in hand (--shutdown-mode finish, the default) or \
+            gives it back at its next image set (release); no attempt is counted and no error recorded. A \
+            second signal, or the end of --shutdown-grace, releases whatever is still running.
+            """)
+
+    /// More threads than this is a typing error, not a sizing decision: each holds a database connection.
+    static let maxConcurrency = 256
 
     @Option(help: "PostgreSQL URL; default $VIROSCOPE_DATABASE_URL, then libpq's PG* variables and ~/.pgpass.")
     var databaseURL: String?
@@ -29,8 +38,20 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Jobs claimed per round trip by each thread.")
     var batch = 1
 
-    @Option(help: "After SIGTERM, how long running jobs may finish before they are released to the queue.")
-    var shutdownGrace = DurationArgument(argument: "30s")!
+    @Option(help: "After SIGTERM, how long running jobs may finish before they are released to the queue (keep it below compose's stop_grace_period / systemd's TimeoutStopSec, 10 min).")
+    var shutdownGrace = DurationArgument(argument: "9m")!
+
+    @Option(help: "On SIGTERM, finish the job in hand (finish) or give it back untouched at its next image set (release).")
+    var shutdownMode: ShutdownMode = .finish
+
+    @Option(help: "Expired leases (worker died) before a job is discarded as \"worker died N times running this job\".")
+    var maxRescues = Rescuer.defaultMaxRescues
+
+    @Option(help: "The maintenance leader deletes finished jobs older than this (never those of unfinished campaigns), and worker rows silent that long; 0 keeps everything.")
+    var retention = DurationArgument(argument: "7d")!
+
+    @Option(help: "Longest time one image set may take (read, segment, classify); past it the job is left to be rescued elsewhere and the worker exits non-zero to be restarted.")
+    var imageSetDeadline = DurationArgument(argument: "10m")!
 
     @Option(help: "First retry delay after a failure; doubles each attempt (with jitter).")
     var retryBase = DurationArgument(argument: "1s")!
@@ -85,7 +106,13 @@ struct RunCommand: ParsableCommand {
     }
 
     func validate() throws {
-        guard try resolvedConcurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        let threads = try resolvedConcurrency
+        guard threads >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+        guard threads <= Self.maxConcurrency else {
+            throw ValidationError("--concurrency \(threads) is too large: at most \(Self.maxConcurrency) threads (each holds a database connection); run more worker processes instead")
+        }
+        guard maxRescues >= 1 else { throw ValidationError("--max-rescues must be at least 1") }
+        guard imageSetDeadline.duration >= .seconds(1) else { throw ValidationError("--image-set-deadline must be at least 1s") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard lease.duration >= .milliseconds(200) else { throw ValidationError("--lease must be at least 200ms") }
         guard !queue.isEmpty else { throw ValidationError("give at least one --queue") }
@@ -108,6 +135,10 @@ struct RunCommand: ParsableCommand {
         config.batchSize = batch
         config.exitWhenIdle = exitWhenIdle
         config.shutdownGrace = shutdownGrace.duration
+        config.shutdownMode = shutdownMode
+        config.maxRescues = maxRescues
+        config.retention = retention.duration > .zero ? retention.duration : nil
+        if retention.duration > .zero { config.workerRetention = retention.duration }
         config.retryPolicy = RetryPolicy(base: retryBase.duration, cap: retryCap.duration)
         config.version = workerVersion
 
@@ -127,6 +158,7 @@ struct RunCommand: ParsableCommand {
         }
         defer { telemetry?.stop() }
         let registry = workerRegistry(databaseURL: config.databaseURL, imageRoot: resolvedImageRoot,
+                                      imageSetDeadline: imageSetDeadline.duration,
                                       onImageAnalysed: telemetry?.observer.imageAnalysedHandler(kind: AnalyseImagesPayload.kind))
         // The production kind only: the diagnostic kinds (noop, probe) get series when they first run.
         telemetry?.observer.prepareSeries(kinds: [AnalyseImagesPayload.kind])
@@ -136,9 +168,14 @@ struct RunCommand: ParsableCommand {
         let signals = [SIGTERM, SIGINT].map { number -> DispatchSourceSignal in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [logger] in
-                logger.notice("signal \(number): stopping (no new claims, finishing held jobs)")
-                pool.stop.requestStop()
+            source.setEventHandler { [logger, shutdownMode] in
+                if pool.stop.isStopping {
+                    logger.notice("signal \(number) again: releasing the jobs still running")
+                    pool.stop.requestAbandon()
+                } else {
+                    logger.notice("signal \(number): stopping (no new claims; \(shutdownMode == .finish ? "finishing" : "releasing") the job in hand)")
+                    pool.stop.requestStop()
+                }
             }
             source.resume()
             return source
@@ -154,3 +191,4 @@ struct RunCommand: ParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension ShutdownMode: ExpressibleByArgument {}

@@ -5,7 +5,7 @@ struct WorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "viroscope-worker",
         abstract: "Runs Viroscope jobs from the PostgreSQL queue.",
-        subcommands: [RunCommand.self, BenchQueueCommand.self],
+        subcommands: [RunCommand.self, BenchQueueCommand.self, BenchHistoryCommand.self],
         defaultSubcommand: RunCommand.self)
 }
 

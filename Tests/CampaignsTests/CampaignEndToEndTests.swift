@@ -6,7 +6,7 @@ import Reporting
 import TestSupport
 
 /// The whole path a user takes: synthetic plate → submit → workers → report, on the real executables.
-@Suite(.serialized) struct CampaignEndToEndTests {
+@Suite(.serialized, .enabled(if: TestDatabase.isConfigured, "VIROSCOPE_TEST_DATABASE_URL is not set; run the suite with ops/test")) struct CampaignEndToEndTests {
     @Test func submitDrainAndReportEveryImageSetExactlyOnce() throws {
         let fixture = try CampaignFixture(wells: 12)
         defer { fixture.tearDown() }

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// Bad campaigns are refused before anything is written, with a message that names the file, row or set.
-@Suite(.serialized) struct SubmissionValidationTests {
+@Suite(.serialized, .enabled(if: TestDatabase.isConfigured, "VIROSCOPE_TEST_DATABASE_URL is not set; run the suite with ops/test")) struct SubmissionValidationTests {
     @Test func aMissingNuclearChannelIsRefusedNamingTheImageSet() throws {
         let fixture = try CampaignFixture(wells: 4)
         defer { fixture.tearDown() }

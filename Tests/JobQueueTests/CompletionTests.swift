@@ -17,7 +17,7 @@ struct CompletionTests {
         try Enqueue.enqueue([probe()], on: connection)
         let slow = try #require(try Claim.claim(limit: 1, queues: ["default"], lease: .seconds(60), workerID: 1, on: connection).first)
         try connection.execute("UPDATE jobs SET lease_expires_at = now() - interval '1 second' WHERE id = $1", [slow.id])
-        #expect(try Rescuer.rescue(on: connection).retried == [slow.id])
+        #expect(try Rescuer.rescue(policy: RetryPolicy(base: .zero, cap: .zero), on: connection).retried == [slow.id])
         let other = try #require(try Claim.claim(limit: 1, queues: ["default"], lease: .seconds(60), workerID: 2, on: connection).first)
         #expect(other.id == slow.id && other.attempt == 2 && other.leaseToken != slow.leaseToken)
 

@@ -150,12 +150,12 @@ private final class TCPListener {
 }
 
 /// A port that was free a moment ago (bound, then released), for a child process to bind.
-private func freeTCPPort() throws -> Int {
+func freeTCPPort() throws -> Int {
     try TCPListener(listen: false).port
 }
 
 /// A plain HTTP/1.1 GET to 127.0.0.1, read until the server closes; throws if nothing listens.
-private func httpGet(port: Int, path: String) throws -> (status: Int, body: String) {
+func httpGet(port: Int, path: String) throws -> (status: Int, body: String) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw SocketError(call: "socket", code: errno) }
     defer { close(fd) }
@@ -243,6 +243,7 @@ struct WorkerObserverTests {
         #expect(seen.busy == 0 && seen.busyPeak >= 1 && seen.busyPeak <= 2)
         #expect(seen.reachable >= 1)
         #expect(seen.durations.count == 9)
-        #expect(seen.durations.filter { $0 >= .milliseconds(20) }.count == 6, "the sleeping probes' run time is measured")
+        // A bound, not a count: on a loaded machine the quick probes may take 20 ms too.
+        #expect(seen.durations.filter { $0 >= .milliseconds(20) }.count >= 6, "the sleeping probes' run time is measured")
     }
 }

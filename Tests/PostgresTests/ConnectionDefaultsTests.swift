@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Postgres
+import TestSupport
 
 @Suite struct ConnectionDefaultsTests {
     @Test func addsMissingOptionsToURLsAndKeepsTheOperatorsChoice() {
@@ -14,11 +15,9 @@ import Postgres
         #expect(ConnectionDefaults.apply(options, to: nil) == "keepalives_idle=10 tcp_user_timeout=30000")
     }
 
-    @Test func theServiceDefaultsAreAcceptedByTheServer() throws {
-        guard let url = ProcessInfo.processInfo.environment["VIROSCOPE_TEST_DATABASE_URL"] else {
-            Issue.record("VIROSCOPE_TEST_DATABASE_URL is not set (run through ops/test)")
-            return
-        }
+    @Test(.enabled(if: TestDatabase.isConfigured, "VIROSCOPE_TEST_DATABASE_URL is not set; run the suite with ops/test"))
+    func theServiceDefaultsAreAcceptedByTheServer() throws {
+        let url = try #require(TestDatabase.baseURL)
         let connection = try Connection.connect(url: ConnectionDefaults.apply(ConnectionDefaults.service, to: url))
         #expect(try connection.query("SELECT 1 AS one").first?.int("one") == 1)
     }
