@@ -1,5 +1,6 @@
 import ArgumentParser
 import Campaigns
+import CommandLineSupport
 import Foundation
 import Logging
 import Postgres
@@ -41,6 +42,9 @@ struct ReportCommand: ParsableCommand {
 
     func validate() throws {
         if !printSchema, campaign == nil { throw ValidationError("give --campaign NAME (or --print-schema)") }
+        if format == .csv, level == .all, out == nil {
+            throw ValidationError("--format csv --level all writes one file per level: give --out DIRECTORY")
+        }
     }
 
     func run() throws {
@@ -128,4 +132,5 @@ struct ReportCommand: ParsableCommand {
     }
 }
 
-ReportCommand.main()
+// Usage errors exit 2 (ArgumentParser alone would exit 64), runtime errors 1.
+UsageExit.main(ReportCommand.self)
