@@ -29,9 +29,12 @@ let package = Package(
         .target(name: "JobQueue", dependencies: [
             "Postgres", .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "Screening"),
+        // Opens input files safely: regular files only, never blocking on a FIFO, contained under a root.
+        .target(name: "SafeFiles"),
+        .target(name: "Screening", dependencies: ["SafeFiles"]),
         .target(name: "Imaging", dependencies: [
             "CTIFF", .product(name: "Logging", package: "swift-log"),
+            "SafeFiles",
         ]),
         .target(name: "NeuralNet", dependencies: ["COpenBLAS"]),
         .target(name: "Synthetic", dependencies: ["Screening", "Imaging"]),
@@ -50,28 +53,38 @@ let package = Package(
         .target(name: "Reporting", dependencies: ["Postgres", "Screening", "ScreenStatistics"]),
         // Screen statistics: pure numbers (normalisation, B-score, viability, hit calling), no I/O.
         .target(name: "ScreenStatistics"),
+        // Shared by the executables: numeric flag checks, duration flags, exit code 2 for usage errors.
+        .target(name: "CommandLineSupport", dependencies: [
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
 
         // Executables: thin front ends over the libraries.
         .executableTarget(name: "viroscope-coordinator", dependencies: [
             "Postgres", "JobQueue", "Screening", "Analysis", "Campaigns", "NeuralNet",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            "CommandLineSupport",
         ]),
         .executableTarget(name: "viroscope-worker", dependencies: [
             "Postgres", "JobQueue", "Analysis", "Campaigns", "Telemetry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            "CommandLineSupport",
         ]),
         .executableTarget(name: "viroscope-report", dependencies: [
             "Postgres", "Reporting", "Campaigns", "ScreenStatistics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            "CommandLineSupport",
         ]),
         .executableTarget(name: "viroscope", dependencies: [
             "Imaging", "NeuralNet", "Synthetic", "Analysis", "Screening",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            "CommandLineSupport",
         ]),
+        // Fuzzing harness: replays inputs when built normally; ops/fuzz builds it with libFuzzer.
+        .executableTarget(name: "viroscope-fuzz", dependencies: ["Imaging", "NeuralNet", "Screening", "Telemetry"]),
 
         // Test support: a fresh schema per test on the throwaway cluster, helpers to run the executables.
         .target(name: "TestSupport", dependencies: ["Postgres"], path: "Tests/Support"),
@@ -90,6 +103,7 @@ let package = Package(
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Screening", "Postgres", "TestSupport"]),
         .testTarget(name: "ScreenStatisticsTests", dependencies: ["ScreenStatistics"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

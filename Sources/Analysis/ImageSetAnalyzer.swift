@@ -13,6 +13,12 @@ public final class ImageSetAnalyzer: @unchecked Sendable {
     private let segmenter: Segmenter
     private let crops: ModelCrops
     private let session: InferenceSession
+    /// When set, image paths given to `analyse` are relative to this root and may not leave it (resolved
+    /// symlinks included): the worker sets its campaign's root here, so a symlink planted after submission
+    /// cannot point it at `/etc/shadow` or a TIFF elsewhere.
+    public var imageRoot: String?
+    /// Images with more pixels are that image set's error, refused before their pixels are allocated.
+    public var maximumPixels = TIFFReader.defaultPixelBudget
 
     public init(model: Model, settings: AnalysisSettings) throws {
         let input = model.architecture.input
@@ -32,14 +38,14 @@ public final class ImageSetAnalyzer: @unchecked Sendable {
     public func analyse(nuclearPath: String, reporterPath: String?) throws -> ImageSetAnalysis {
         let started = ContinuousClock.now
         let nuclear: Image
-        do { nuclear = try TIFFReader.read(path: nuclearPath) } catch {
+        do { nuclear = try TIFFReader.read(path: nuclearPath, under: imageRoot, maximumPixels: maximumPixels) } catch {
             throw AnalysisError(file: nuclearPath, reason: "\(error)")
         }
         let segmentation = segmenter.segment(nuclear)
         var reporterMeans: [Float]?
         if let reporterPath {
             let reporter: Image
-            do { reporter = try TIFFReader.read(path: reporterPath) } catch {
+            do { reporter = try TIFFReader.read(path: reporterPath, under: imageRoot, maximumPixels: maximumPixels) } catch {
                 throw AnalysisError(file: reporterPath, reason: "\(error)")
             }
             guard reporter.width == nuclear.width, reporter.height == nuclear.height else {

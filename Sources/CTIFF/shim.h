@@ -88,6 +88,21 @@ static inline TIFF *viroscope_tiff_open(const char *path, const char *mode, viro
     return tif;
 }
 
+// The same for a descriptor the caller opened (safely: regular file, contained path). libtiff owns `fd` once
+// this succeeds (TIFFClose closes it); on failure the caller still owns it. `max_single_alloc` caps any one
+// allocation libtiff makes for this file, so a crafted header cannot make it allocate gigabytes.
+static inline TIFF *viroscope_tiff_fdopen(int fd, const char *name, const char *mode, viroscope_tiff_messages *messages,
+                                          long long max_single_alloc) {
+    TIFFOpenOptions *options = TIFFOpenOptionsAlloc();
+    if (options == NULL) return NULL;
+    TIFFOpenOptionsSetErrorHandlerExtR(options, viroscope_tiff_capture_error, messages);
+    TIFFOpenOptionsSetWarningHandlerExtR(options, viroscope_tiff_capture_warning, messages);
+    if (max_single_alloc > 0) TIFFOpenOptionsSetMaxSingleMemAlloc(options, (tmsize_t)max_single_alloc);
+    TIFF *tif = TIFFFdOpenExt(fd, name, mode, options);
+    TIFFOpenOptionsFree(options);
+    return tif;
+}
+
 // Messages libtiff emits without a handle (rare) would otherwise reach stderr: drop them.
 static inline void viroscope_tiff_silence_global_handlers(void) {
     TIFFSetErrorHandler(NULL);

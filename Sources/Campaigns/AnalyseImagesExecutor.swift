@@ -1,9 +1,11 @@
 import Foundation
 import Analysis
+import Imaging
 import JobQueue
 import Logging
 import NeuralNet
 import Postgres
+import SafeFiles
 import Synchronization
 
 /// What a worker needs to know about a campaign to analyse its images; read once per campaign.
@@ -31,16 +33,21 @@ public final class AnalyseImagesExecutor: JobExecutor {
     private let catalog: CampaignCatalog
     private let analyzers = Mutex<[String: [ImageSetAnalyzer]]>([:])
     private let onImageAnalysed: (@Sendable (_ nuclei: Int, _ seconds: Double) -> Void)?
+    /// Images with more pixels are their image set's error, refused before allocation (`--max-pixels`).
+    public let maximumPixels: Int
 
     /// - Parameters:
     ///   - databaseURL: for reading campaigns and models (one extra connection, used only on a cache miss).
     ///   - imageRoot: this node's mount of the shared image storage.
     ///   - onImageAnalysed: called on the job's thread after each image set analysed without error, with its
     ///     nucleus count and wall time (for metrics); it must be quick and thread-safe.
+    ///   - maximumPixels: the pixel budget per image (see `TIFFReader.defaultPixelBudget`).
     public init(databaseURL: String?, imageRoot: String?, softwareVersion: String, models: ModelCache = ModelCache(),
                 imageSetDeadline: Duration = .seconds(600),
-                onImageAnalysed: (@Sendable (_ nuclei: Int, _ seconds: Double) -> Void)? = nil) {
+                onImageAnalysed: (@Sendable (_ nuclei: Int, _ seconds: Double) -> Void)? = nil,
+                maximumPixels: Int = TIFFReader.defaultPixelBudget) {
         self.imageRoot = imageRoot
+        self.maximumPixels = maximumPixels
         self.softwareVersion = softwareVersion
         self.imageSetDeadline = imageSetDeadline
         self.catalog = CampaignCatalog(databaseURL: databaseURL, models: models)
@@ -58,6 +65,9 @@ public final class AnalyseImagesExecutor: JobExecutor {
         try NodeFaults.checkRoot(root)
 
         let analyzer = try checkOutAnalyzer(model: model, campaign: campaign)
+        // Paths are opened relative to the root, resolved and contained, exactly as submit checked them.
+        analyzer.imageRoot = root
+        analyzer.maximumPixels = maximumPixels
         defer { checkIn(analyzer, key: analyzerKey(model: model, campaign: campaign)) }
 
         var outcomes: [(AnalyseImagesPayload.Entry, Result<ImageSetAnalysis, AnalysisError>)] = []
@@ -94,12 +104,13 @@ public final class AnalyseImagesExecutor: JobExecutor {
         }
     }
 
+    /// The stored path, checked on its face; the analyser opens it under the root with `SafeFile`, which
+    /// also refuses symlinks that resolve outside the root and files that are not regular.
     private func resolve(_ relative: String, root: String) throws(AnalysisError) -> String {
-        let components = relative.split(separator: "/", omittingEmptySubsequences: true)
-        guard !relative.hasPrefix("/"), !components.contains(where: { $0 == ".." }) else {
-            throw AnalysisError(file: relative, reason: "path escapes the image root")
+        if let reason = SafeFile.lexicalEscape(relative) {
+            throw AnalysisError(file: relative, reason: "path escapes the image root: \(reason)")
         }
-        return (root as NSString).appendingPathComponent(relative)
+        return relative
     }
 
     private func analyzerKey(model: Model, campaign: CampaignRuntime) -> String { "\(model.sha256)/\(campaign.id)" }

@@ -13,11 +13,11 @@ public enum CampaignError: Error, CustomStringConvertible, Sendable, Equatable {
     public var description: String {
         switch self {
         case let .invalid(campaign, errors):
-            return "campaign '\(campaign)' cannot be submitted:\n" + errors.map { "  - \($0)" }.joined(separator: "\n")
+            return "campaign \(CampaignName.printable(campaign)) cannot be submitted:\n" + errors.map { "  - \($0)" }.joined(separator: "\n")
         case let .nameTaken(campaign):
-            return "a different campaign named '\(campaign)' was already submitted (other images, plate map, model or "
+            return "a different campaign named \(CampaignName.printable(campaign)) was already submitted (other images, plate map, model or "
                 + "settings); submit under a new name, or cancel the old one first"
-        case let .unknownCampaign(name): return "no campaign named '\(name)'"
+        case let .unknownCampaign(name): return "no campaign named \(CampaignName.printable(name))"
         case let .modelMissing(sha): return "model \(sha) is not in the models table"
         case let .modelCorrupt(sha, actual):
             return "model \(sha) in the database hashes to \(actual): its stored bytes were changed"

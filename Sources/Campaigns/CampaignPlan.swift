@@ -24,12 +24,20 @@ public struct CampaignPlan: Sendable {
     public var schemeName: String
     public var plates: [Plate]
     public var validation: CampaignValidation
-    /// Sampled image files libtiff could not read, each message naming the file.
+    /// Image files that could not be opened safely or whose TIFF header libtiff could not read, each naming the file.
     public var unreadable: [String]
+    /// Images larger than the default pixel budget: workers will record them as their image sets' errors.
+    public var oversized: [String] = []
 
     /// Everything that blocks submission.
     public var errors: [String] { validation.errors.map(\.message) + unreadable }
-    public var warnings: [String] { validation.warnings.map(\.message) }
+    public var warnings: [String] {
+        validation.warnings.map(\.message)
+            + (oversized.isEmpty ? [] : ["\(oversized.count) image(s) exceed the workers' default pixel budget of "
+                + "\(TIFFReader.defaultPixelBudget) pixels and will be recorded as errors unless workers run with a "
+                + "larger --max-pixels: " + oversized.prefix(20).joined(separator: ", ")
+                + (oversized.count > 20 ? " and \(oversized.count - 20) more" : "")])
+    }
 
     public var imageSetCount: Int { plates.reduce(0) { $0 + $1.wells.reduce(0) { $0 + $1.imageSets.count } } }
     public var wellCount: Int { plates.reduce(0) { $0 + $1.wells.count } }
@@ -39,11 +47,13 @@ public struct CampaignPlan: Sendable {
     /// - Parameter scan: the scan of `images` (default: `imageRoot` itself), with paths relative to it. Paths
     ///   are stored relative to `imageRoot`, so a campaign can live in a sub-folder of the shared storage.
     /// - Parameter headerSample: how many image files to open and check before anything is written (spread over
-    ///   the campaign); a campaign of unreadable files is refused in seconds instead of failing on the workers.
+    ///   the campaign; default: all of them, headers only); a campaign of unreadable files is refused in seconds
+    ///   instead of failing on the workers. Each file is opened as a worker will open it: contained under the
+    ///   root, symlinks resolved, regular files only (a FIFO is refused, not waited on).
     /// - Throws: `CampaignError.invalid` when `images` is not inside `imageRoot`.
     public static func prepare(
         name: String, imageRoot: URL, images: URL? = nil, scan: ImageScan, plateMaps: PlateMapSet,
-        format: PlateFormat, channels: ChannelRoles, headerSample: Int = 24
+        format: PlateFormat, channels: ChannelRoles, headerSample: Int = .max
     ) throws -> CampaignPlan {
         let root = imageRoot.standardizedFileURL
         let scanned = (images ?? imageRoot).standardizedFileURL
@@ -54,7 +64,7 @@ public struct CampaignPlan: Sendable {
         }
         let validation = CampaignValidation.validate(
             files: scan.files, format: format, channels: channels, plateMaps: plateMaps, unmatched: scan.unmatched)
-        let unreadable = sampleHeaders(scan.files, root: root, count: headerSample)
+        let headers = checkHeaders(scan.files, root: root, count: headerSample)
 
         let join = plateMaps.join(validation.imageSets)
         var conditions: [String: [WellPosition: WellCondition]] = [:]
@@ -71,7 +81,7 @@ public struct CampaignPlan: Sendable {
         }
         return CampaignPlan(name: name, imageRoot: root.path, format: format, channels: channels,
                             schemeName: scan.schemeName, plates: plates, validation: validation,
-                            unreadable: unreadable)
+                            unreadable: headers.unreadable, oversized: headers.oversized)
     }
 
     /// The path of `directory` relative to `root` ("" when they are the same).
@@ -89,17 +99,23 @@ public struct CampaignPlan: Sendable {
         return String(resolvedDirectory.dropFirst(rootWithSlash.count))
     }
 
-    /// Opens a spread of image files and reports those libtiff cannot read, naming each.
-    static func sampleHeaders(_ files: [ImageFile], root: URL, count: Int) -> [String] {
-        guard !files.isEmpty, count > 0 else { return [] }
+    /// Opens a spread of image files (all of them by default) exactly as a worker will, reads their TIFF
+    /// headers, and reports those that cannot be read and those over the default pixel budget, naming each.
+    static func checkHeaders(_ files: [ImageFile], root: URL, count: Int) -> (unreadable: [String], oversized: [String]) {
+        guard !files.isEmpty, count > 0 else { return ([], []) }
         let step = max(1, files.count / count)
-        var issues: [String] = []
+        var unreadable: [String] = []
+        var oversized: [String] = []
         for index in stride(from: 0, to: files.count, by: step).prefix(count) {
-            let path = root.appendingPathComponent(files[index].relativePath).path
-            do { _ = try TIFFReader.info(path: path) } catch {
-                issues.append("unreadable image: \(error)")
+            do {
+                let info = try TIFFReader.info(path: files[index].relativePath, under: root.path)
+                if info.width * info.height > TIFFReader.defaultPixelBudget {
+                    oversized.append("\(files[index].relativePath) (\(info.width)×\(info.height))")
+                }
+            } catch {
+                unreadable.append("unreadable image: \(error)")
             }
         }
-        return issues
+        return (unreadable, oversized)
     }
 }

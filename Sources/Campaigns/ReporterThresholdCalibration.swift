@@ -11,6 +11,9 @@ public enum ReporterThresholdCalibration {
         public var threshold: Float
         public var nuclei: Int
         public var imageSets: Int
+        /// False when the plate map marks no control wells and the threshold was found on sample wells instead:
+        /// callers must say so rather than call them control image sets.
+        public var fromControls: Bool = true
     }
 
     /// - Returns: nil when the campaign has no reporter channel or too few nuclei to calibrate on.
@@ -24,6 +27,7 @@ public enum ReporterThresholdCalibration {
             let sets = wells.filter { $0.condition?.control == kind }.flatMap(\.imageSets)
             chosen += spread(sets, count: perControl)
         }
+        let fromControls = !chosen.isEmpty
         if chosen.isEmpty { chosen = spread(wells.flatMap(\.imageSets), count: 2 * perControl) }
         let segmenter = try Segmenter(settings: segmentation)
         let root = URL(fileURLWithPath: plan.imageRoot)
@@ -32,14 +36,14 @@ public enum ReporterThresholdCalibration {
         for set in chosen {
             guard let nuclearPath = set.channels[plan.channels.nuclear], let reporterPath = set.channels[reporter]
             else { continue }
-            let nuclear = try TIFFReader.read(path: root.appendingPathComponent(nuclearPath).path)
-            let reporterImage = try TIFFReader.read(path: root.appendingPathComponent(reporterPath).path)
+            let nuclear = try TIFFReader.read(path: nuclearPath, under: root.path)
+            let reporterImage = try TIFFReader.read(path: reporterPath, under: root.path)
             let segmented = segmenter.segment(nuclear)
             means += try Segmenter.measure(channel: reporterImage, in: segmented).map { Float($0.mean) }
             used += 1
         }
         guard means.count >= 20, let threshold = ReporterCalibration.threshold(means: means) else { return nil }
-        return Result(threshold: threshold, nuclei: means.count, imageSets: used)
+        return Result(threshold: threshold, nuclei: means.count, imageSets: used, fromControls: fromControls)
     }
 
     private static func spread(_ sets: [ImageSet], count: Int) -> [ImageSet] {

@@ -19,6 +19,8 @@ public enum ImagingError: Error, CustomStringConvertible, Sendable, Equatable {
     case sizeMismatch(expected: String, actual: String)
     /// A setting or argument that cannot work (e.g. a negative sigma).
     case invalidArgument(String)
+    /// The page has more pixels than the reader may allocate (a decompression bomb, or a budget set too low).
+    case exceedsPixelBudget(path: String, width: Int, height: Int, budget: Int)
 
     public var description: String {
         switch self {
@@ -33,6 +35,9 @@ public enum ImagingError: Error, CustomStringConvertible, Sendable, Equatable {
             return "'\(path)' has \(spp) sample\(spp == 1 ? "" : "s") per pixel; sample \(sample) does not exist"
         case let .sizeMismatch(expected, actual): return "image size mismatch: expected \(expected), got \(actual)"
         case let .invalidArgument(message): return "invalid argument: \(message)"
+        case let .exceedsPixelBudget(path, width, height, budget):
+            return "'\(path)' is \(width)×\(height) = \(width * height) pixels, more than the pixel budget of \(budget) "
+                + "(refused before decoding; raise it with --max-pixels if the image is genuine)"
         }
     }
 }

@@ -47,6 +47,19 @@ final class TIFFHandle {
         return .success(TIFFHandle(tif: tif, path: path, messages: messages))
     }
 
+    /// Opens an already open descriptor for reading; on success libtiff owns `fd`, on failure the caller does.
+    static func open(fileDescriptor fd: Int32, path: String, maximumAllocation: Int) -> Result<TIFFHandle, OpenFailure> {
+        silenceGlobalHandlersOnce
+        let messages = UnsafeMutablePointer<viroscope_tiff_messages>.allocate(capacity: 1)
+        viroscope_tiff_messages_reset(messages)
+        guard let tif = viroscope_tiff_fdopen(fd, path, "r", messages, Int64(maximumAllocation)) else {
+            let text = String(cString: viroscope_tiff_messages_error(messages))
+            messages.deallocate()
+            return .failure(OpenFailure(message: text.isEmpty ? "libtiff could not open the file" : text))
+        }
+        return .success(TIFFHandle(tif: tif, path: path, messages: messages))
+    }
+
     struct OpenFailure: Error { let message: String }
 
     /// Number of errors libtiff has reported on this handle so far.

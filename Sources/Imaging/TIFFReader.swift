@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CTIFF
 import Logging
+import SafeFiles
 
 /// Reads single channels of TIFF pages into `Image`s through libtiff.
 ///
@@ -17,21 +18,39 @@ public enum TIFFReader {
     /// Largest decoded strip or tile accepted; a damaged header can claim absurd sizes.
     static let maximumBufferBytes = 1 << 31
 
+    /// Pixels a page may have before `read` refuses it without allocating: 2^27 (an 11,585² image, 512 MB as
+    /// Float32, several times that while segmenting). A 1 MB deflate file can declare 32768×32768 pixels; at
+    /// 4 bytes each that alone is 4 GiB, and an out-of-memory kill takes a worker's whole batch down with it.
+    public static let defaultPixelBudget = 1 << 27
+
+    /// Largest single allocation libtiff may make for one file (raw strip data, tag arrays).
+    static let maximumLibTIFFAllocation = 512 << 20
+
     /// Describes one page without decoding its pixels.
-    public static func info(path: String, page: Int = 0, logger: Logger? = nil) throws -> TIFFImageInfo {
-        let handle = try openForReading(path)
+    /// - Parameter root: when given, `path` is relative to it and must stay inside it (see `SafeFile`).
+    public static func info(path: String, page: Int = 0, under root: String? = nil, logger: Logger? = nil) throws -> TIFFImageInfo {
+        let handle = try openForReading(path, under: root)
         defer { handle.flushWarnings(to: logger ?? quietLogger) }
         return try describe(handle, page: page)
     }
 
     /// Decodes sample `sample` of page `page` into raw intensities.
-    /// - Throws: `ImagingError` for a missing, empty, non-TIFF, damaged or truncated file, an unsupported layout,
-    ///   or a page or sample that does not exist.
-    public static func read(path: String, page: Int = 0, sample: Int = 0, logger: Logger? = nil) throws -> Image {
-        let handle = try openForReading(path)
+    /// - Parameters:
+    ///   - root: when given, `path` is relative to it, and a path that leaves it (`..`, or a symlink resolving
+    ///     outside) is refused.
+    ///   - maximumPixels: pages with more pixels are refused before anything is allocated.
+    /// - Throws: `ImagingError` for a missing, empty, non-TIFF, damaged or truncated file, a directory, FIFO or
+    ///   other non-regular file, an unsupported layout, a page over the pixel budget, or a page or sample that
+    ///   does not exist.
+    public static func read(path: String, page: Int = 0, sample: Int = 0, under root: String? = nil,
+                            maximumPixels: Int = defaultPixelBudget, logger: Logger? = nil) throws -> Image {
+        let handle = try openForReading(path, under: root)
         defer { handle.flushWarnings(to: logger ?? quietLogger) }
         let info = try describe(handle, page: page)
         handle.clearErrors()
+        guard info.width * info.height <= maximumPixels else {
+            throw ImagingError.exceedsPixelBudget(path: path, width: info.width, height: info.height, budget: maximumPixels)
+        }
         if let reason = info.unsupportedReason { throw ImagingError.unsupported(path: path, reason: reason) }
         guard sample >= 0, sample < info.samplesPerPixel else {
             throw ImagingError.sampleOutOfRange(path: path, sample: sample, samplesPerPixel: info.samplesPerPixel)
@@ -54,26 +73,47 @@ public enum TIFFReader {
 
     // MARK: - Opening and describing
 
-    private static func openForReading(_ path: String) throws -> TIFFHandle {
-        try checkSignature(path)
-        switch TIFFHandle.open(path, mode: "r") {
+    /// Opens safely (a regular file, never blocking on a FIFO, contained under `root` when given), checks the
+    /// signature, then hands the descriptor to libtiff.
+    private static func openForReading(_ path: String, under root: String?) throws -> TIFFHandle {
+        let fd: Int32
+        do throws(SafeFileError) {
+            if let root {
+                fd = try SafeFile.openContained(root: root, relativePath: path)
+            } else {
+                fd = try SafeFile.openRegular(path)
+            }
+        } catch {
+            throw ImagingError.cannotOpen(path: path, reason: error.reason)
+        }
+        do {
+            try checkSignature(fd, path: path)
+        } catch {
+            close(fd)
+            throw error
+        }
+        switch TIFFHandle.open(fileDescriptor: fd, path: path, maximumAllocation: maximumLibTIFFAllocation) {
         case let .success(handle): return handle
-        case let .failure(failure): throw ImagingError.corrupt(path: path, reason: failure.message)
+        case let .failure(failure):
+            close(fd)
+            throw ImagingError.corrupt(path: path, reason: failure.message)
         }
     }
 
     /// Gives empty and non-TIFF files their own clear errors before libtiff sees them.
-    private static func checkSignature(_ path: String) throws {
-        guard let file = fopen(path, "rb") else {
-            throw ImagingError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
-        }
-        defer { fclose(file) }
+    private static func checkSignature(_ fd: Int32, path: String) throws {
         var header = [UInt8](repeating: 0, count: 8)
-        let count = fread(&header, 1, 8, file)
-        if count == 0 {
-            if ferror(file) != 0 { throw ImagingError.cannotOpen(path: path, reason: "read error") }
-            throw ImagingError.emptyFile(path: path)
+        var count = 0
+        while count < 8 {
+            let got = header.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + count, 8 - count, off_t(count)) }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw ImagingError.cannotOpen(path: path, reason: "read error: \(String(cString: strerror(errno)))")
+            }
+            if got == 0 { break }
+            count += got
         }
+        if count == 0 { throw ImagingError.emptyFile(path: path) }
         guard count >= 4 else { throw ImagingError.corrupt(path: path, reason: "only \(count) bytes, no TIFF header") }
         let little = header[0] == 0x49 && header[1] == 0x49 && header[3] == 0
         let big = header[0] == 0x4D && header[1] == 0x4D && header[2] == 0

@@ -48,9 +48,17 @@ public enum SafeTensors {
             guard begin >= 0, begin <= end, end <= dataLength else {
                 throw fail("tensor '\(name)' data_offsets [\(begin), \(end)] are outside the \(dataLength)-byte data section")
             }
-            let elements = shape.reduce(1, *)
-            guard elements * 4 == end - begin else {
-                throw fail("tensor '\(name)' of shape \(shape) needs \(elements * 4) bytes but data_offsets span \(end - begin)")
+            // A crafted shape such as [2^40, 2^40] overflows Int: multiply with overflow checks, never trap.
+            var elements = 1
+            for dimension in shape {
+                let (product, overflow) = elements.multipliedReportingOverflow(by: dimension)
+                guard !overflow else { throw fail("tensor '\(name)' of shape \(shape) has too many elements") }
+                elements = product
+            }
+            let (byteCount, overflow) = elements.multipliedReportingOverflow(by: 4)
+            guard !overflow, byteCount == end - begin else {
+                throw fail("tensor '\(name)' of shape \(shape) needs \(overflow ? "more than \(Int.max)" : "\(byteCount)") "
+                           + "bytes but data_offsets span \(end - begin)")
             }
             var values = [Float](repeating: 0, count: elements)
             values.withUnsafeMutableBytes { dst in

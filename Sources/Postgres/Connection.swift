@@ -94,6 +94,16 @@ public final class Connection {
 
     private func openOnce() throws {
         if let handle { PQfinish(handle) }
+        // libpq's own parse errors quote the offending text, which can be the password: check first and
+        // report without it.
+        if !conninfo.isEmpty, let problem = ConnectionTarget.parseProblem(conninfo) {
+            handle = nil
+            throw PostgresError(kind: .invalidConnectionString,
+                                message: "libpq cannot parse it (\(problem)); the URL is not shown because it may "
+                                    + "hold a password. Percent-encode reserved characters in the user name and "
+                                    + "password (/ as %2F, ? as %3F, @ as %40, % as %25)",
+                                target: target)
+        }
         let newHandle = PQconnectdb(conninfo)
         handle = newHandle
         guard let newHandle else {
@@ -128,7 +138,7 @@ public final class Connection {
         let text = String(cString: raw).trimmingCharacters(in: .whitespacesAndNewlines)
         let oneLine = text.split(whereSeparator: { $0 == "\n" }).map { $0.trimmingCharacters(in: .whitespaces) }
             .joined(separator: "; ")
-        return ConnectionTarget.redact(oneLine)
+        return ConnectionTarget.redactMessage(oneLine)
     }
 
     private func liveHandle() throws -> OpaquePointer {

@@ -12,6 +12,8 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         case server
         /// COPY or another protocol step failed on the client side.
         case protocolFailure
+        /// libpq cannot parse the connection string; retrying cannot help, and the string is not shown.
+        case invalidConnectionString
     }
 
     public let kind: Kind
@@ -46,6 +48,7 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         case .connectionLost: text = "connection to \(target) lost: \(message)"
         case .server: text = "PostgreSQL error\(sqlState.map { " \($0)" } ?? "") on \(target): \(message)"
         case .protocolFailure: text = "protocol error on \(target): \(message)"
+        case .invalidConnectionString: text = "invalid database URL: \(message)"
         }
         if let detail, !detail.isEmpty { text += " (detail: \(detail))" }
         if let hint, !hint.isEmpty { text += " (hint: \(hint))" }

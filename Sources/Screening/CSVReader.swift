@@ -6,11 +6,24 @@ struct CSVRecord: Sendable, Equatable {
 
 /// A small RFC 4180 reader: quoted fields with doubled quotes and embedded separators or newlines,
 /// CRLF or LF line ends, a leading byte-order mark, and blank lines (skipped, but still counted in row numbers).
+///
+/// Sizes are bounded while reading: a plate-map cell is a well name, a treatment or a note, and a 10 MB cell
+/// once cost a report a minute and gigabytes. A cell, a row or a field count beyond the limits below is a
+/// syntax error naming the row.
 enum CSVReader {
+    /// Characters (Unicode scalars) in one cell.
+    static let maximumCellLength = 10_000
+    /// Characters in one record, all cells together.
+    static let maximumRowLength = 200_000
+    /// Cells in one record.
+    static let maximumFields = 2_000
+
     static func parse(_ text: String, file: String) throws(ScreeningError) -> [CSVRecord] {
         var records: [CSVRecord] = []
         var fields: [String] = []
         var field = String.UnicodeScalarView()
+        var fieldLength = 0
+        var rowLength = 0
         var line = 1
         var recordStart = 1
         var inQuotes = false
@@ -21,10 +34,34 @@ enum CSVReader {
         func endRecord() {
             fields.append(String(field))
             field = String.UnicodeScalarView()
+            fieldLength = 0
+            rowLength = 0
             let blank = fields.allSatisfy { $0.trimmingWhitespace.isEmpty }
             if !blank { records.append(CSVRecord(row: recordStart, fields: fields)) }
             fields = []
             fieldWasQuoted = false
+        }
+
+        func appendToField(_ c: Unicode.Scalar) throws(ScreeningError) {
+            fieldLength += 1
+            rowLength += 1
+            guard fieldLength <= maximumCellLength else {
+                throw .csvSyntax(file: file, row: recordStart,
+                                 message: "cell \(fields.count + 1) is longer than \(maximumCellLength) characters")
+            }
+            guard rowLength <= maximumRowLength else {
+                throw .csvSyntax(file: file, row: recordStart, message: "the row is longer than \(maximumRowLength) characters")
+            }
+            field.append(c)
+        }
+
+        func endField() throws(ScreeningError) {
+            fields.append(String(field))
+            field = String.UnicodeScalarView()
+            fieldLength = 0
+            guard fields.count < maximumFields else {
+                throw .csvSyntax(file: file, row: recordStart, message: "the row has more than \(maximumFields) cells")
+            }
         }
 
         var index = 0
@@ -33,14 +70,14 @@ enum CSVReader {
             if inQuotes {
                 if c == "\"" {
                     if index + 1 < scalars.count, scalars[index + 1] == "\"" {
-                        field.append("\"")
+                        try appendToField("\"")
                         index += 1
                     } else {
                         inQuotes = false
                     }
                 } else {
                     if c == "\n" { line += 1 }
-                    field.append(c)
+                    try appendToField(c)
                 }
             } else {
                 switch c {
@@ -49,11 +86,11 @@ enum CSVReader {
                         throw .csvSyntax(file: file, row: line, message: "a quote inside an unquoted field")
                     }
                     field = String.UnicodeScalarView()
+                    fieldLength = 0
                     inQuotes = true
                     fieldWasQuoted = true
                 case ",":
-                    fields.append(String(field))
-                    field = String.UnicodeScalarView()
+                    try endField()
                     fieldWasQuoted = false
                 case "\r":
                     if index + 1 < scalars.count, scalars[index + 1] == "\n" { index += 1 }
@@ -68,7 +105,7 @@ enum CSVReader {
                     if fieldWasQuoted, !c.properties.isWhitespace {
                         throw .csvSyntax(file: file, row: line, message: "text after a closing quote")
                     }
-                    field.append(c)
+                    try appendToField(c)
                 }
             }
             index += 1

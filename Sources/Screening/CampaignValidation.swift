@@ -68,7 +68,8 @@ public struct CampaignValidation: Sendable {
         let outside = files.filter { !format.contains($0.well) }
         let outsideWells = Set(outside.map { "\($0.plate) \($0.well)" }).sorted()
         if !outsideWells.isEmpty {
-            error("\(outsideWells.count) well(s) are not wells of a \(format) plate: " + list(outsideWells))
+            error("\(outsideWells.count) imaged well(s) are not wells of a \(format) plate: " + list(outsideWells)
+                  + " (if the plate is larger than its plate map suggests, give --plate-format)")
         }
         let grouping = ImageSet.group(files.filter { format.contains($0.well) })
         for duplicate in grouping.duplicates {

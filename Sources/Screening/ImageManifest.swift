@@ -5,6 +5,8 @@
 /// manifest must not be able to point a worker at arbitrary files.
 public enum ImageManifest {
     public static let requiredColumns = ["plate", "well", "channel", "path"]
+    /// Largest site or time point accepted (the file-name schemes allow six digits as well).
+    public static let maximumIndex = 999_999
 
     /// Parses manifest text; `file` names the manifest in error messages.
     public static func parse(_ text: String, file: String) throws(ScreeningError) -> [ImageFile] {
@@ -34,8 +36,9 @@ public enum ImageManifest {
     private static func positive(_ column: String, _ table: CSVTable, _ record: CSVRecord) throws(ScreeningError) -> Int {
         let text = table.value(column, in: record)
         if text.isEmpty { return 1 }
-        guard let value = Int(text), value >= 1 else {
-            throw table.error(record, "\(column) '\(text)' is not a positive whole number")
+        // The database stores these as 32-bit integers; no instrument numbers a million sites or time points.
+        guard let value = Int(text), (1...maximumIndex).contains(value) else {
+            throw table.error(record, "\(column) '\(text)' is not a whole number within 1…\(maximumIndex)")
         }
         return value
     }

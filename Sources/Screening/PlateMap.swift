@@ -126,11 +126,3 @@ public struct PlateMap: Sendable, Hashable {
         return value
     }
 }
-
-func readText(_ url: URL) throws(ScreeningError) -> String {
-    do {
-        return try String(contentsOf: url, encoding: .utf8)
-    } catch {
-        throw .unreadable(path: url.path, reason: "\(error.localizedDescription)")
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import SafeFiles
 
 /// The plate maps of a campaign: one map for every plate, or one per plate barcode.
 ///
@@ -49,7 +50,14 @@ public enum PlateMapSet: Sendable, Hashable {
             if let reason = RootContainment.lexicalEscape(path) {
                 throw table.error(record, "map '\(path)' escapes the index's directory: \(reason)")
             }
-            maps[plate] = try PlateMap.load(directory.appendingPathComponent(path), format: format)
+            let mapURL = directory.appendingPathComponent(path)
+            // Resolved, so a symlink in the index's folder cannot point the coordinator at any file it can read.
+            if let resolvedDirectory = SafeFile.resolve(directory.path), let resolvedMap = SafeFile.resolve(mapURL.path),
+               !resolvedMap.hasPrefix(resolvedDirectory == "/" ? "/" : resolvedDirectory + "/") {
+                throw table.error(record, "map '\(path)' escapes the index's directory: it resolves (through a "
+                                  + "symlink) to a file outside it")
+            }
+            maps[plate] = try PlateMap.load(mapURL, format: format)
         }
         return .perPlate(maps)
     }

@@ -1,14 +1,12 @@
 import Foundation
+import SafeFiles
 
 /// Keeps every image path inside the image root. Workers open `root + relativePath`; a path that climbs out
 /// (`..`), starts at `/`, or runs through a symlink to elsewhere would let a campaign read any file on a node.
 enum RootContainment {
     /// Why `path` escapes the root on its face, or nil if it does not.
     static func lexicalEscape(_ path: String) -> String? {
-        if path.hasPrefix("/") || path.hasPrefix("~") { return "absolute paths are not allowed" }
-        if path.contains("\\") { return "backslashes are not allowed; use '/'" }
-        if path.split(separator: "/").contains("..") { return "'..' is not allowed" }
-        return nil
+        SafeFile.lexicalEscape(path)
     }
 
     /// `a//b/./c` → `a/b/c`.
@@ -18,7 +16,7 @@ enum RootContainment {
 
     /// The canonical absolute path with every symlink resolved.
     static func resolved(_ path: String) -> String {
-        URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
+        SafeFile.resolve(path) ?? URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
     }
 
     static func isInside(_ resolvedPath: String, resolvedRoot: String) -> Bool {

@@ -22,6 +22,8 @@ public enum ScreeningError: Error, Sendable, Equatable, CustomStringConvertible 
     case emptyFile(file: String)
     /// One data row is wrong; `row` is the line number in the file (the header is row 1).
     case invalidRow(file: String, row: Int, message: String)
+    /// A CSV file is not UTF-8 (a spreadsheet saved it as UTF-16 or Latin-1).
+    case notUTF8(path: String, detail: String)
 
     public var description: String {
         switch self {
@@ -38,13 +40,45 @@ public enum ScreeningError: Error, Sendable, Equatable, CustomStringConvertible 
             return "file names fit several naming schemes equally (\(candidates.joined(separator: ", "))); "
                 + "choose one explicitly. Examples: " + examples.joined(separator: ", ")
         case let .csvSyntax(file, row, message):
-            return "\(file) row \(row): \(message)"
+            return "\(file) row \(row): \(Self.printable(message))"
         case let .missingColumn(file, column, header):
-            return "\(file): the header has no '\(column)' column (it has: \(header.joined(separator: ", ")))"
+            // Only names that look like column names are repeated: a file that is not a CSV at all (a
+            // symlink to /etc/passwd, say) must not have its first line printed.
+            let names = header.filter(Self.looksLikeColumnName)
+            let shown = names.count == header.count && !names.isEmpty
+                ? "it has: \(names.joined(separator: ", "))"
+                : "it has \(header.count) column(s); is it a CSV plate map?"
+            return "\(file): the header has no '\(column)' column (\(shown))"
         case let .emptyFile(file):
             return "\(file): empty file (a header row is required)"
         case let .invalidRow(file, row, message):
-            return "\(file) row \(row): \(message)"
+            return "\(file) row \(row): \(Self.printable(message))"
+        case let .notUTF8(path, detail):
+            return "'\(path)' is not UTF-8 text: \(detail); save it from the spreadsheet as \"CSV UTF-8\""
         }
+    }
+
+    /// Short names of letters, digits, spaces and `_ - . ( ) % µ /`.
+    static func looksLikeColumnName(_ name: String) -> Bool {
+        name.count <= 64 && name.unicodeScalars.allSatisfy { scalar in
+            scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+                || " _-.()%/µ#".unicodeScalars.contains(scalar)
+        }
+    }
+
+    /// Row messages quote cell text: control characters are escaped (no forged lines or terminal escapes)
+    /// and the message is cut at 300 characters (a cell may hold up to 10,000).
+    static func printable(_ message: String) -> String {
+        var out = ""
+        for (index, scalar) in message.unicodeScalars.enumerated() {
+            if index == 300 { return out + "…" }
+            switch scalar.value {
+            case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069:
+                out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            default:
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Campaigns
+import CommandLineSupport
 import JobQueue
 
 struct RetryCommand: ParsableCommand {
@@ -58,7 +59,7 @@ struct CancelCommand: ParsableCommand {
                 try CampaignLookup.setCancelled(true, campaignID: id, on: connection)
                 return try CampaignControl.cancel(campaignID: id, on: connection)
             }
-            print("cancelled \(count) jobs of campaign \(campaign)")
+            print("cancelled \(count) jobs of campaign \(CampaignName.printable(campaign))")
         }
     }
 }
@@ -112,7 +113,11 @@ struct CleanCommand: ParsableCommand {
             leader, --retention, 7 days by default).
             """)
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "Age in hours.") var olderThan = 24.0
+    @Option(help: "Age in hours (0 to 87600; 0 deletes every finished job).") var olderThan = 24.0
+
+    func validate() throws {
+        try NumericFlag.check(olderThan, "--older-than", in: 0...87_600, unit: "hours")
+    }
 
     func run() throws {
         try database.withConnection("clean") { connection in
@@ -135,9 +140,10 @@ struct EnqueueProbeCommand: ParsableCommand {
     @Option(help: "Queue to put them on.") var queue = "default"
 
     func validate() throws {
-        guard count >= 1, failTimes >= 0, sleepMs >= 0, maxAttempts >= 1 else {
-            throw ValidationError("--count and --max-attempts must be positive, --fail-times and --sleep-ms non-negative")
-        }
+        try NumericFlag.check(count, "--count", in: 1...1_000_000)
+        try NumericFlag.check(failTimes, "--fail-times", in: 0...1000)
+        try NumericFlag.check(sleepMs, "--sleep-ms", in: 0...3_600_000)
+        try NumericFlag.check(maxAttempts, "--max-attempts", in: 1...1000)
     }
 
     func run() throws {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Campaigns
+import CommandLineSupport
 import JobQueue
 
 struct StatusCommand: ParsableCommand {
@@ -17,6 +18,10 @@ struct StatusCommand: ParsableCommand {
 
     @Option(help: "Show one campaign's progress: image sets done of total, nuclei, rate, ETA, failures with their files.")
     var campaign: String?
+
+    func validate() throws {
+        try NumericFlag.check(liveWithin, "--live-within", in: 0.001...604_800, unit: "seconds")
+    }
 
     func run() throws {
         try database.withConnection("status") { connection in

@@ -1,6 +1,7 @@
 import Analysis
 import ArgumentParser
 import Campaigns
+import CommandLineSupport
 import Foundation
 import Imaging
 import NeuralNet
@@ -62,7 +63,7 @@ struct SubmitCommand: ParsableCommand {
     @Option(help: "Root of the shared image storage that contains --images (default: --images itself). Paths are stored relative to it; workers on other nodes resolve them under their own --image-root.")
     var imageRoot: String?
 
-    @Option(help: "Probability of infection at or above which a nucleus counts as infected.")
+    @Option(help: "Probability of infection at or above which a nucleus counts as infected (above 0, at most 1).")
     var infectionThreshold: Float = 0.5
 
     @Option(help: "Smallest nucleus kept, in pixels.")
@@ -78,8 +79,18 @@ struct SubmitCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
+        if let problem = CampaignName.problem(name) { throw ValidationError("--name: \(problem)") }
+        try NumericFlag.check(batchSize, "--batch-size", in: 1...10_000, unit: "image sets")
+        try NumericFlag.check(maxAttempts, "--max-attempts", in: 1...1000)
+        try NumericFlag.check(infectionThreshold, "--infection-threshold", in: 0.000_001...1)
+        if let reporterThreshold { try NumericFlag.checkFinite(reporterThreshold, "--reporter-threshold") }
+        if let minArea { try NumericFlag.check(minArea, "--min-area", in: 0...TIFFReader.maximumPixelCount, unit: "pixels") }
+        if let maxArea { try NumericFlag.check(maxArea, "--max-area", in: 1...TIFFReader.maximumPixelCount, unit: "pixels") }
+        // The same settings the real submit stores, so --dry-run refuses what the workers would fail on.
+        if let problem = analysisSettings.segmentation.problem {
+            throw ValidationError("--min-area/--max-area: \(problem) (min \(analysisSettings.segmentation.minimumArea), "
+                                  + "max \(analysisSettings.segmentation.maximumArea))")
+        }
         guard ["auto", "imagexpress", "opera", "manifest"].contains(scheme.lowercased()) else {
             throw ValidationError("--scheme must be auto, imagexpress, opera or manifest")
         }
@@ -89,13 +100,19 @@ struct SubmitCommand: ParsableCommand {
         }
     }
 
+    /// The analysis settings the flags describe (before reporter-threshold calibration).
+    private var analysisSettings: AnalysisSettings {
+        var settings = AnalysisSettings(infectionThreshold: infectionThreshold, reporterThreshold: reporterThreshold)
+        if let minArea { settings.segmentation.minimumArea = minArea }
+        if let maxArea { settings.segmentation.maximumArea = maxArea }
+        return settings
+    }
+
     func run() throws {
         let root = URL(fileURLWithPath: imageRoot ?? images)
         let plan: CampaignPlan
         let loadedModel: Model?
-        var settings = AnalysisSettings(infectionThreshold: infectionThreshold, reporterThreshold: reporterThreshold)
-        if let minArea { settings.segmentation.minimumArea = minArea }
-        if let maxArea { settings.segmentation.maximumArea = maxArea }
+        var settings = analysisSettings
         do {
             plan = try makePlan(root: root, images: URL(fileURLWithPath: images))
             loadedModel = try loadModelFromDisk()
@@ -108,8 +125,15 @@ struct SubmitCommand: ParsableCommand {
             do {
                 if let calibration = try ReporterThresholdCalibration.calibrate(plan, segmentation: settings.segmentation) {
                     settings.reporterThreshold = calibration.threshold
-                    note("reporter threshold \(String(format: "%.1f", calibration.threshold)) calibrated on "
-                         + "\(calibration.nuclei) nuclei of \(calibration.imageSets) control image sets")
+                    let value = String(format: "%.1f", calibration.threshold)
+                    if calibration.fromControls {
+                        note("reporter threshold \(value) calibrated on \(calibration.nuclei) nuclei of "
+                             + "\(calibration.imageSets) control image sets")
+                    } else {
+                        note("warning: the plate map marks no control wells, so calibration had no controls: the reporter "
+                             + "threshold \(value) was calibrated on \(calibration.nuclei) nuclei of "
+                             + "\(calibration.imageSets) sample image sets; give --reporter-threshold to set it yourself")
+                    }
                 }
             } catch {
                 fail("cannot calibrate the reporter threshold: \(error)")
@@ -181,10 +205,16 @@ struct SubmitCommand: ParsableCommand {
                                         channels: ChannelRoles(nuclear: nuclear, reporter: reporter))
     }
 
-    /// The smallest plate that holds every well named by the images and the plate map.
+    /// The smallest plate that holds every well of the plate map (of the images when the map lists none).
+    /// The map defines the plate: an image of well I01 or A13 next to a 96-well map is an error to fix (or a
+    /// reason to give --plate-format), not a silent switch to a 384-well plate with a warning.
     private func inferFormat(files: [ImageFile], mapURL: URL) throws -> PlateFormat {
-        var wells = files.map(\.well)
-        if case let .single(map) = try PlateMapSet.load(mapURL, format: .wells1536) { wells += map.conditions.map(\.well) }
+        var wells: [WellPosition] = []
+        switch try PlateMapSet.load(mapURL, format: .wells1536) {
+        case let .single(map): wells = map.wells
+        case let .perPlate(maps): wells = maps.values.flatMap(\.wells)
+        }
+        if wells.isEmpty { wells = files.map(\.well) }
         return PlateFormat.allCases.first { format in wells.allSatisfy(format.contains) } ?? .wells1536
     }
 

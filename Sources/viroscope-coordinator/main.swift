@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 
 struct CoordinatorCommand: ParsableCommand {
@@ -11,14 +12,4 @@ struct CoordinatorCommand: ParsableCommand {
 }
 
 // Usage errors exit 2 (like most Unix tools), runtime errors 1.
-do {
-    var command = try CoordinatorCommand.parseAsRoot()
-    try command.run()
-} catch {
-    let code = CoordinatorCommand.exitCode(for: error)
-    if code == .validationFailure {
-        FileHandle.standardError.write(Data((CoordinatorCommand.fullMessage(for: error) + "\n").utf8))
-        exit(2)
-    }
-    CoordinatorCommand.exit(withError: error)
-}
+UsageExit.main(CoordinatorCommand.self)

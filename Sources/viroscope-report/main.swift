@@ -1,5 +1,6 @@
 import ArgumentParser
 import Campaigns
+import CommandLineSupport
 import Foundation
 import Logging
 import Postgres
@@ -73,6 +74,9 @@ struct ReportCommand: ParsableCommand {
             throw ValidationError("--viability-threshold must be a percentage in [0, 100], not \(viabilityThreshold)")
         }
         if !printSchema, campaign == nil { throw ValidationError("give --campaign NAME (or --print-schema)") }
+        if format == .csv, level == .all, out == nil {
+            throw ValidationError("--format csv --level all writes one file per level: give --out DIRECTORY")
+        }
     }
 
     func run() throws {
@@ -168,4 +172,5 @@ struct ReportCommand: ParsableCommand {
 extension ScreenNormalisation: ExpressibleByArgument {}
 extension ReplicateCombination: ExpressibleByArgument {}
 
-ReportCommand.main()
+// Usage errors exit 2 (ArgumentParser alone would exit 64), runtime errors 1.
+UsageExit.main(ReportCommand.self)

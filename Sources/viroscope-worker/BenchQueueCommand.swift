@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import JobQueue
 import Logging
@@ -28,7 +29,9 @@ struct BenchQueueCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard jobs >= 1, workers >= 1, batch >= 1 else { throw ValidationError("--jobs, --workers and --batch must be positive") }
+        try NumericFlag.check(jobs, "--jobs", in: 1...10_000_000)
+        try NumericFlag.check(workers, "--workers", in: 1...1024)
+        try NumericFlag.check(batch, "--batch", in: 1...10_000)
     }
 
     func run() throws {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import Logging
 
@@ -9,27 +10,9 @@ func resolveDatabaseURL(_ flag: String?) -> String? {
     return nil
 }
 
-/// Parses `60s`, `500ms`, `2m`, `1.5` (seconds), `7d`.
-func parseDuration(_ text: String) -> Duration? {
-    let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
-    for (suffix, scale) in units where text.hasSuffix(suffix) {
-        guard let value = Double(text.dropLast(suffix.count)), value >= 0 else { return nil }
-        return .milliseconds(Int64(value * scale * 1000))
-    }
-    guard let value = Double(text), value >= 0 else { return nil }
-    return .milliseconds(Int64(value * 1000))
-}
-
-struct DurationArgument: ExpressibleByArgument {
-    let duration: Duration
-    let text: String
-    init?(argument: String) {
-        guard let duration = parseDuration(argument) else { return nil }
-        self.duration = duration
-        self.text = argument
-    }
-    var defaultValueDescription: String { text }
-}
+/// Duration flags (`60s`, `500ms`, `2m`, `1.5`): parsed by the shared helper, which refuses NaN, infinities,
+/// negative values and more than a week instead of trapping in `Int64(Double)`.
+typealias DurationArgument = DurationFlag
 
 /// Logs go to stderr; stdout is for results.
 func bootstrapLogging(level: Logger.Level) -> Logger {

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Campaigns
+import CommandLineSupport
 import Dispatch
 import Foundation
+import Imaging
 import JobQueue
 import Logging
 import Postgres
@@ -65,6 +67,11 @@ struct RunCommand: ParsableCommand {
     @Option(help: "This node's mount of the campaign images; stored paths are relative to it (default: $VIROSCOPE_IMAGE_ROOT, else the path the coordinator saw).")
     var imageRoot: String?
 
+    @Option(help: ArgumentHelp(
+        "Largest image, in pixels, a worker decodes; larger ones are refused before allocation as their image set's error.",
+        discussion: "Default 134217728 (2^27, an 11585×11585 image); allow about 20 bytes of memory per pixel per thread."))
+    var maxPixels = TIFFReader.defaultPixelBudget
+
     /// Flags first, then the environment (how compose and systemd configure workers).
     private var resolvedConcurrency: Int {
         get throws {
@@ -106,15 +113,16 @@ struct RunCommand: ParsableCommand {
     }
 
     func validate() throws {
-        let threads = try resolvedConcurrency
-        guard threads >= 1 else { throw ValidationError("--concurrency must be at least 1") }
-        guard threads <= Self.maxConcurrency else {
-            throw ValidationError("--concurrency \(threads) is too large: at most \(Self.maxConcurrency) threads (each holds a database connection); run more worker processes instead")
-        }
-        guard maxRescues >= 1 else { throw ValidationError("--max-rescues must be at least 1") }
-        guard imageSetDeadline.duration >= .seconds(1) else { throw ValidationError("--image-set-deadline must be at least 1s") }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
-        guard lease.duration >= .milliseconds(200) else { throw ValidationError("--lease must be at least 200ms") }
+        try NumericFlag.check(try resolvedConcurrency, "--concurrency", in: 1...Self.maxConcurrency, unit: "threads")
+        try NumericFlag.check(batch, "--batch", in: 1...10_000, unit: "jobs")
+        try NumericFlag.check(maxRescues, "--max-rescues", in: 1...1_000)
+        try NumericFlag.check(lease.duration, "--lease", in: .milliseconds(200) ... .seconds(24 * 3600))
+        try NumericFlag.check(pollInterval.duration, "--poll-interval", in: .milliseconds(10) ... .seconds(3600))
+        try NumericFlag.check(shutdownGrace.duration, "--shutdown-grace", in: .zero ... .seconds(24 * 3600))
+        try NumericFlag.check(imageSetDeadline.duration, "--image-set-deadline", in: .seconds(1) ... .seconds(24 * 3600))
+        try NumericFlag.check(retryBase.duration, "--retry-base", in: .milliseconds(1) ... .seconds(24 * 3600))
+        try NumericFlag.check(retryCap.duration, "--retry-cap", in: retryBase.duration ... .seconds(7 * 24 * 3600))
+        try NumericFlag.check(maxPixels, "--max-pixels", in: 1...TIFFReader.maximumPixelCount)
         guard !queue.isEmpty else { throw ValidationError("give at least one --queue") }
         guard (0...65535).contains(try resolvedMetricsPort()) else {
             throw ValidationError("the metrics port must be in 0...65535 (0 turns metrics off)")
@@ -159,7 +167,8 @@ struct RunCommand: ParsableCommand {
         defer { telemetry?.stop() }
         let registry = workerRegistry(databaseURL: config.databaseURL, imageRoot: resolvedImageRoot,
                                       imageSetDeadline: imageSetDeadline.duration,
-                                      onImageAnalysed: telemetry?.observer.imageAnalysedHandler(kind: AnalyseImagesPayload.kind))
+                                      onImageAnalysed: telemetry?.observer.imageAnalysedHandler(kind: AnalyseImagesPayload.kind),
+                                      maximumPixels: maxPixels)
         // The production kind only: the diagnostic kinds (noop, probe) get series when they first run.
         telemetry?.observer.prepareSeries(kinds: [AnalyseImagesPayload.kind])
         let pool = WorkerPool(configuration: config, registry: registry, logger: logger,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 
 struct WorkerCommand: ParsableCommand {
@@ -10,14 +11,4 @@ struct WorkerCommand: ParsableCommand {
 }
 
 // Usage errors exit 2 (like most Unix tools), runtime errors 1.
-do {
-    var command = try WorkerCommand.parseAsRoot()
-    try command.run()
-} catch {
-    let code = WorkerCommand.exitCode(for: error)
-    if code == .validationFailure {
-        FileHandle.standardError.write(Data((WorkerCommand.fullMessage(for: error) + "\n").utf8))
-        exit(2)
-    }
-    WorkerCommand.exit(withError: error)
-}
+UsageExit.main(WorkerCommand.self)

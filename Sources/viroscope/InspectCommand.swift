@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import Imaging
 
@@ -24,7 +25,11 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Decode the page this many times and report the median decode time (for benchmarks).")
     var `repeat` = 1
 
+    @Option(help: "Largest image, in pixels, to decode; larger ones are refused before any memory is allocated.")
+    var maxPixels = TIFFReader.defaultPixelBudget
+
     func validate() throws {
+        try NumericFlag.check(maxPixels, "--max-pixels", in: 1...TIFFReader.maximumPixelCount)
         guard page >= 0 else { throw ValidationError("--page must be ≥ 0") }
         guard sample >= 0 else { throw ValidationError("--sample must be ≥ 0") }
         guard (1...10_000).contains(self.repeat) else { throw ValidationError("--repeat must be within 1…10000") }
@@ -58,7 +63,7 @@ struct InspectCommand: ParsableCommand {
         var decoded: Image?
         for _ in 0..<self.repeat {
             let start = ContinuousClock.now
-            decoded = try TIFFReader.read(path: image, page: page, sample: sample)
+            decoded = try TIFFReader.read(path: image, page: page, sample: sample, maximumPixels: maxPixels)
             durations.append(milliseconds(ContinuousClock.now - start))
         }
         guard let pixels = decoded else { return }

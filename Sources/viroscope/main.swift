@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 
 /// The scientist's bench tool: look at images, segment them, make synthetic campaigns, train and benchmark the classifier.
 /// Each subcommand lives in its own file and is a thin front end over a library module.
@@ -18,4 +19,5 @@ struct Viroscope: ParsableCommand {
     )
 }
 
-Viroscope.main()
+// Usage errors exit 2 (ArgumentParser alone would exit 64), runtime errors 1.
+UsageExit.main(Viroscope.self)

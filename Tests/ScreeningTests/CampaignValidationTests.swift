@@ -30,7 +30,7 @@ import Screening
         #expect(!report.isValid)
         let errors = report.errors.map(\.message)
         let warnings = report.warnings.map(\.message)
-        #expect(errors.contains("1 well(s) are not wells of a 96-well plate: P M01"))
+        #expect(errors.contains("1 imaged well(s) are not wells of a 96-well plate: P M01 (if the plate is larger than its plate map suggests, give --plate-format)"))
         #expect(errors.contains("duplicate files: P A04 site 1 t1 channel w1 has 2 files: P_A04_s1_w1.tif, copy/P_A04_s1_w1.tif"))
         #expect(errors.contains("1 image set(s) lack the nuclear channel w1: P A02 site 1 t1 (has w2)"))
         #expect(errors.count == 3)
