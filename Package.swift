@@ -87,6 +87,7 @@ let package = Package(
         ]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Screening", "Postgres", "TestSupport"]),
+        .testTarget(name: "BenchToolTests", dependencies: ["Analysis", "Synthetic", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 import Postgres
 
@@ -29,6 +30,8 @@ public struct CampaignProgress: Sendable, Codable, Equatable {
     public var failures: [Failure]
     /// Jobs that used up their attempts, with their last error.
     public var discardedJobs: [String]
+    /// Whether the campaign's images looked like the model's training data at submission (nil: not recorded).
+    public var domainCheck: DomainVerdict?
 
     public var complete: Bool { imageSetsDone >= imageSets }
     public var fractionDone: Double { imageSets == 0 ? 1 : Double(imageSetsDone) / Double(imageSets) }
@@ -57,7 +60,7 @@ public struct CampaignProgress: Sendable, Codable, Equatable {
             imageSets: total, imageSetsDone: done, imageSetErrors: try row.int("errors"), nuclei: try row.int("nuclei"),
             infected: try row.int("infected"), jobsByState: jobs, imageSetsLastMinute: recent,
             etaSeconds: recent > 0 ? Double(total - done) / (Double(recent) / 60) : nil, failures: failures,
-            discardedJobs: discarded)
+            discardedJobs: discarded, domainCheck: try CampaignDomainCheck.load(campaignID: id, on: connection))
     }
 }
 

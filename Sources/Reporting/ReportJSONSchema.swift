@@ -5,6 +5,7 @@
 ///
 ///     {
 ///       "schemaVersion": 1,
+///       "alerts":    [ "model miscalibrated for these images …", … ] (empty when nothing is wrong),
 ///       "campaign":  { "name", "plateFormat": 96|384|1536, "model"?, "state"?, "generatedAt": ISO 8601 },
 ///       "summary":   { "plates", "wells", "imageSets", "imageSetsDone", "imageSetErrors", "nuclei", "infected",
 ///                      "infectionRate"?, "infectionRateLower"?, "infectionRateUpper"?, "complete": bool,
@@ -21,7 +22,11 @@
 ///                            "failure"?: "why there is no fit" } ],
 ///       "wells":     [ { "plate", "well": "A01", "treatment"?, "concentration"?, "unit"?, "virus"?, "control"?,
 ///                        "imageSets", "imageSetsDone", "errors", "nuclei", "infected", "infectionRate"?,
-///                        "infectionRateLower"?, "infectionRateUpper"?, "reporterPositiveRate"?, "percentOfPositive"? } ]
+///                        "infectionRateLower"?, "infectionRateUpper"?, "reporterPositiveRate"?, "percentOfPositive"? } ],
+///       "modelCheck"?: { "alerts", "domainStatus"?, "domainSummary"?, "kappa"?, "wellCorrelation"?,
+///                        "plates": [ { "plate", "nuclei", "kappa"?, "wellCorrelation"?, "negativeControlRate"?,
+///                                      "positiveControlRate"?, "disagrees", "miscalibrated", "reasons" } ],
+///                        "wells": [ { "plate", "well", "control"?, "nuclei", "bothPositive", "modelOnly", "reporterOnly" } ] }
 ///     }
 ///
 /// Units: every `…Rate`, `positiveMean`/`negativeMean`/`…SD` on plates is a fraction 0…1; `percentOfPositive`
@@ -40,14 +45,28 @@ public enum ReportJSONSchema {
       "type": "object",
       "required": [
         "schemaVersion",
+        "alerts",
         "campaign",
         "summary",
         "plates",
         "conditions",
         "doseResponses",
-        "wells"
+        "wells",
+        "modelCheck"
       ],
       "properties": {
+        "alerts": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "modelCheck": {
+          "type": [
+            "object",
+            "null"
+          ]
+        },
         "schemaVersion": {
           "const": 1
         },

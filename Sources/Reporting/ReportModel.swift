@@ -84,6 +84,10 @@ public struct CampaignReport: Sendable, Hashable, Codable {
     public var conditions: [ConditionReport]
     public var doseResponses: [DoseResponseReport]
     public var wells: [WellReport]
+    /// Lines a reader must see before any number (model miscalibrated, out of domain); empty when none.
+    public var alerts: [String] = []
+    /// Model against reporter and controls (`ModelCheck`); null when the report was built without it.
+    @NullCoded public var modelCheck: ModelCheck? = nil
 }
 
 public struct CampaignSummary: Sendable, Hashable, Codable {

@@ -56,11 +56,14 @@ struct ReportCommand: ParsableCommand {
         }
         let url = databaseURL.flatMap { $0.isEmpty ? nil : $0 }
             ?? ProcessInfo.processInfo.environment["VIROSCOPE_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
-        let report: CampaignReport
+        var report: CampaignReport
         do {
             let connection = try Connection.connect(url: url)
             let (info, wells) = try ReportData.load(campaign: campaign, on: connection)
             report = ReportBuilder.build(campaign: info, wells: wells)
+            let check = try ModelCheckData.load(campaign: campaign, wells: wells, on: connection)
+            report.modelCheck = check
+            report.alerts = check.alerts
         } catch {
             fail("\(error)")
         }

@@ -13,6 +13,7 @@ struct Viroscope: ParsableCommand {
             TrainCommand.self,
             EvaluateCommand.self,
             PredictCommand.self,
+            DomainCommand.self,
             BenchNNCommand.self,
         ]
     )
