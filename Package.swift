@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        // ONNX import/export; the onnx.proto Swift code is generated once and committed (no build plugin).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // System libraries, found through pkg-config.
@@ -48,6 +50,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Reporting", dependencies: ["Postgres", "Screening"]),
+        .target(name: "ONNX", dependencies: ["NeuralNet", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
 
         // Executables: thin front ends over the libraries.
         .executableTarget(name: "viroscope-coordinator", dependencies: [
@@ -66,7 +69,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "viroscope", dependencies: [
-            "Imaging", "NeuralNet", "Synthetic", "Analysis", "Screening",
+            "Imaging", "NeuralNet", "Synthetic", "Analysis", "Screening", "ONNX",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -88,6 +91,7 @@ let package = Package(
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Screening", "Postgres", "TestSupport"]),
         .testTarget(name: "BenchToolTests", dependencies: ["Analysis", "Synthetic", "TestSupport"]),
+        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "NeuralNet"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -14,6 +14,8 @@ struct Viroscope: ParsableCommand {
             EvaluateCommand.self,
             PredictCommand.self,
             DomainCommand.self,
+            ImportONNXCommand.self,
+            ExportONNXCommand.self,
             BenchNNCommand.self,
         ]
     )
