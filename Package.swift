@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        // ONNX import/export; the onnx.proto Swift code is generated once and committed (no build plugin).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // System libraries, found through pkg-config.
@@ -57,6 +59,7 @@ let package = Package(
         .target(name: "CommandLineSupport", dependencies: [
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .target(name: "ONNX", dependencies: ["NeuralNet", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
 
         // Executables: thin front ends over the libraries.
         .executableTarget(name: "viroscope-coordinator", dependencies: [
@@ -78,7 +81,7 @@ let package = Package(
             "CommandLineSupport",
         ]),
         .executableTarget(name: "viroscope", dependencies: [
-            "Imaging", "NeuralNet", "Synthetic", "Analysis", "Screening",
+            "Imaging", "NeuralNet", "Synthetic", "Analysis", "Screening", "ONNX",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             "CommandLineSupport",
@@ -104,6 +107,8 @@ let package = Package(
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Screening", "Postgres", "TestSupport"]),
         .testTarget(name: "ScreenStatisticsTests", dependencies: ["ScreenStatistics"]),
         .testTarget(name: "CommandLineTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "BenchToolTests", dependencies: ["Analysis", "Synthetic", "TestSupport"]),
+        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "NeuralNet"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -25,6 +25,8 @@ public struct LabelledCrops: Sendable {
     public var reporterThreshold: Float?
     /// Nuclei that could not be labelled (no truth centroid close enough).
     public var unlabelled: Int
+    /// Size and texture of every segmented nucleus, labelled or not: the model's `domain.json`.
+    public var domain = DomainSample()
 
     public var count: Int { labels.count }
     public var infected: Int { labels.reduce(0, +) }
@@ -39,16 +41,7 @@ public enum TrainingData {
     ) throws -> LabelledCrops {
         let crops = try ModelCrops(input: input)
         let segmenter = try Segmenter(settings: segmentation)
-        var jobs: [(root: URL, set: ImageSet)] = []
-        for directory in directories {
-            let scan = try ImageDirectoryScanner.scan(root: directory, scheme: .imageXpress)
-            let sets = ImageSet.group(scan.files).sets.filter { $0.channels[nuclearChannel] != nil }
-            jobs += sets.map { (directory, $0) }
-        }
-        if let maxImageSets, jobs.count > maxImageSets {
-            let step = Double(jobs.count) / Double(maxImageSets)
-            jobs = (0..<maxImageSets).map { jobs[Int(Double($0) * step)] }
-        }
+        let jobs = try imageSets(directories: directories, nuclearChannel: nuclearChannel, maxImageSets: maxImageSets)
         var result = LabelledCrops(input: input, crops: [], labels: [], origins: [], imageSets: [],
                                    reporterThreshold: nil, unlabelled: 0)
         var reporterMeans: [Float] = []
@@ -59,7 +52,8 @@ public enum TrainingData {
                 throw AnalysisError(file: nuclearPath, reason: "\(error)")
             }
             let segmented = segmenter.segment(image)
-            guard segmented.count > 0 else { continue }
+            result.domain.add(segmented)
+            guard segmented.count > 0 else { progress?(index + 1, jobs.count); continue }
             let batch = try crops.extract(image: image, segmentation: segmented, file: nuclearPath)
             let sample = batch.channels * batch.size * batch.size
             var keep: [Int?]
@@ -99,6 +93,55 @@ public enum TrainingData {
             result.labels = ReporterCalibration.labels(means: reporterMeans, threshold: threshold)
         }
         return result
+    }
+}
+
+extension TrainingData {
+    /// True when any of the directories has a `truth/` folder beside its plates (a synthetic campaign), so
+    /// `--labels truth` can work there.
+    public static func hasTruth(directories: [URL]) -> Bool {
+        directories.contains { directory in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: directory.appendingPathComponent("truth").path,
+                                                  isDirectory: &isDirectory) && isDirectory.boolValue
+        }
+    }
+
+    /// Segments the nuclear channel of every image set (at most `maxImageSets`, spread over the data) and
+    /// gathers the size and texture of the nuclei, without labels: a model's `domain.json` for data it was
+    /// trained on elsewhere (an imported model, or a model trained before models carried one).
+    public static func sampleDomain(
+        directories: [URL], nuclearChannel: String = "w1", segmentation: SegmentationSettings = SegmentationSettings(),
+        maxImageSets: Int? = nil, progress: ((Int, Int) -> Void)? = nil
+    ) throws -> DomainSample {
+        let segmenter = try Segmenter(settings: segmentation)
+        let jobs = try imageSets(directories: directories, nuclearChannel: nuclearChannel, maxImageSets: maxImageSets)
+        var sample = DomainSample()
+        for (index, job) in jobs.enumerated() {
+            let path = job.root.appendingPathComponent(job.set.channels[nuclearChannel] ?? "").path
+            do { sample.add(segmenter.segment(try TIFFReader.read(path: path))) } catch {
+                throw AnalysisError(file: path, reason: "\(error)")
+            }
+            progress?(index + 1, jobs.count)
+        }
+        return sample
+    }
+
+    /// The image sets with a nuclear channel in every directory, thinned evenly to `maxImageSets`.
+    static func imageSets(directories: [URL], nuclearChannel: String, maxImageSets: Int?) throws
+        -> [(root: URL, set: ImageSet)]
+    {
+        var jobs: [(root: URL, set: ImageSet)] = []
+        for directory in directories {
+            let scan = try ImageDirectoryScanner.scan(root: directory, scheme: .imageXpress)
+            let sets = ImageSet.group(scan.files).sets.filter { $0.channels[nuclearChannel] != nil }
+            jobs += sets.map { (directory, $0) }
+        }
+        if let maxImageSets, jobs.count > maxImageSets {
+            let step = Double(jobs.count) / Double(maxImageSets)
+            jobs = (0..<maxImageSets).map { jobs[Int(Double($0) * step)] }
+        }
+        return jobs
     }
 }
 

@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 import Postgres
 
@@ -32,6 +33,8 @@ public struct CampaignProgress: Sendable, Codable, Equatable {
     /// Image sets without a result whose job was discarded, with the job's reason (e.g. "worker died 3 times
     /// running this job"): what `retry --campaign` would run again.
     public var discardedImageSets: [Failure] = []
+    /// Whether the campaign's images looked like the model's training data at submission (nil: not recorded).
+    public var domainCheck: DomainVerdict?
 
     public var complete: Bool { imageSetsDone >= imageSets }
     public var fractionDone: Double { imageSets == 0 ? 1 : Double(imageSetsDone) / Double(imageSets) }
@@ -64,7 +67,8 @@ public struct CampaignProgress: Sendable, Codable, Equatable {
             imageSets: total, imageSetsDone: done, imageSetErrors: try row.int("errors"), nuclei: try row.int("nuclei"),
             infected: try row.int("infected"), jobsByState: jobs, imageSetsLastMinute: recent,
             etaSeconds: recent > 0 ? Double(total - done) / (Double(recent) / 60) : nil, failures: failures,
-            discardedJobs: discarded, discardedImageSets: stranded)
+            discardedJobs: discarded, discardedImageSets: stranded,
+            domainCheck: try CampaignDomainCheck.load(campaignID: id, on: connection))
     }
 }
 

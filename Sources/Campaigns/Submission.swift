@@ -14,14 +14,17 @@ public struct SubmissionOptions: Sendable {
     public var priority: Int16
     public var modelName: String
     public var settings: AnalysisSettings
+    /// The model-domain verdict (`CampaignDomainCheck`), stored with the campaign; nil when not checked.
+    public var domainVerdict: DomainVerdict?
 
     public init(batchSize: Int = 4, maxAttempts: Int = 5, priority: Int16 = 100, modelName: String,
-                settings: AnalysisSettings = AnalysisSettings()) {
+                settings: AnalysisSettings = AnalysisSettings(), domainVerdict: DomainVerdict? = nil) {
         self.batchSize = batchSize
         self.maxAttempts = maxAttempts
         self.priority = priority
         self.modelName = modelName
         self.settings = settings
+        self.domainVerdict = domainVerdict
     }
 }
 
@@ -97,6 +100,9 @@ public enum CampaignSubmitter {
                 fingerprint,
             ]).first else { throw CampaignError.unknownCampaign(plan.name) }
             let campaignID = try campaignRow.int64("id")
+            if let verdict = options.domainVerdict {
+                try CampaignDomainCheck.record(verdict, campaignID: campaignID, on: connection)
+            }
 
             var plateIDs: [String: Int64] = [:]
             for row in try connection.query(CampaignSQL.insertPlates, [campaignID, plan.plates.map(\.barcode),

@@ -94,9 +94,12 @@ public final class Trainer {
     }
 
     /// Trains on `samples` (N×C×H×W values, row-major) with class-index `labels`; `progress` is called after each
-    /// epoch. Returns the model with the best validation loss (or the last epoch's, without validation).
-    public func train(samples: [Float], labels: [Int],
-                      progress: ((EpochReport) -> Void)? = nil) throws -> (model: Model, report: TrainingReport) {
+    /// epoch, `stepProgress` after each optimiser step with the step within the epoch and the steps per epoch
+    /// (for a progress bar). Returns the model with the best validation loss (or the last epoch's, without validation).
+    public func train(samples: [Float], labels: [Int], progress: ((EpochReport) -> Void)? = nil,
+                      stepProgress: ((_ step: Int, _ steps: Int) -> Void)? = nil) throws
+        -> (model: Model, report: TrainingReport)
+    {
         BLASThreads.ensureConfigured()
         let resolved: [ResolvedLayer]
         do { resolved = try architecture.resolve(source: "architecture") } catch let e as ArchitectureError {
@@ -150,10 +153,12 @@ public final class Trainer {
         for epoch in 1...settings.epochs {
             generator.shuffle(&trainIndices)
             var lossSum = 0.0, correct = 0
-            var start = 0
+            var start = 0, stepInEpoch = 0
             while start < trainIndices.count {
                 let ids = Array(trainIndices[start..<min(start + settings.batchSize, trainIndices.count)])
                 start += ids.count
+                stepInEpoch += 1
+                defer { stepProgress?(stepInEpoch, stepsPerEpoch) }
                 samples.withUnsafeBufferPointer { src in
                     batch.withUnsafeMutableBufferPointer { dst in
                         for (j, i) in ids.enumerated() {

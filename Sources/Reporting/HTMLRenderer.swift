@@ -21,6 +21,7 @@ public enum HTMLRenderer {
         <h1>Viroscope report: \(name)</h1>
 
         """
+        html += report.modelCheck.map(ModelCheckRenderer.html) ?? ""
         let s = report.summary
         let statusClass = s.complete ? "complete" : "running"
         html += "<p class=\"status \(statusClass)\">\(HTMLText.escape(s.status.prefix(1).uppercased() + s.status.dropFirst()))</p>\n"

@@ -5,6 +5,7 @@
 ///
 ///     {
 ///       "schemaVersion": 2,
+///       "alerts":    [ "model miscalibrated for these images …", … ] (empty when nothing is wrong),
 ///       "campaign":  { "name", "plateFormat": 96|384|1536, "model"?, "state"?, "generatedAt": ISO 8601 },
 ///       "summary":   { "plates", "wells", "imageSets", "imageSetsDone", "imageSetErrors", "nuclei", "infected",
 ///                      "infectionRate"?, "infectionRateLower"?, "infectionRateUpper"?, "complete": bool,
@@ -32,7 +33,11 @@
 ///       "hits":      [ { "compound", "concentration"?, "unit"?, "virus"?, "replicates", "wells": [ "PLATE:A01" ],
 ///                        "plates", "infectionRate"?, "score"?, "scoreSpread"?, "percentInhibition"?,
 ///                        "inhibitionSpread"?, "viability"?, "concordance"?, "outcome": "hit", "reason", "strength" } ],
-///       "notes":     [ "plate P2: Z' = -0.214 < 0, marked failed: …" ]
+///       "notes":     [ "plate P2: Z' = -0.214 < 0, marked failed: …" ],
+///       "modelCheck"?: { "alerts", "domainStatus"?, "domainSummary"?, "kappa"?, "wellCorrelation"?,
+///                        "plates": [ { "plate", "nuclei", "kappa"?, "wellCorrelation"?, "negativeControlRate"?,
+///                                      "positiveControlRate"?, "disagrees", "miscalibrated", "reasons" } ],
+///                        "wells": [ { "plate", "well", "control"?, "nuclei", "bothPositive", "modelOnly", "reporterOnly" } ] }
 ///     }
 ///
 /// Units: every `…Rate`, `positiveMean`/`negativeMean`/`…SD` on plates is a fraction 0…1; `percentOfPositive`
@@ -53,6 +58,7 @@ public enum ReportJSONSchema {
       "type": "object",
       "required": [
         "schemaVersion",
+        "alerts",
         "campaign",
         "summary",
         "plates",
@@ -61,9 +67,22 @@ public enum ReportJSONSchema {
         "wells",
         "screen",
         "hits",
-        "notes"
+        "notes",
+        "modelCheck"
       ],
       "properties": {
+        "alerts": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "modelCheck": {
+          "type": [
+            "object",
+            "null"
+          ]
+        },
         "schemaVersion": {
           "const": 2
         },

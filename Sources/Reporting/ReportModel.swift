@@ -90,6 +90,10 @@ public struct CampaignReport: Sendable, Hashable, Codable {
     public var hits: [HitReport]
     /// Lines a reader must see: failed plates left out, series too short to fit, …
     public var notes: [String]
+    /// Lines a reader must see before any number (model miscalibrated, out of domain); empty when none.
+    public var alerts: [String] = []
+    /// Model against reporter and controls (`ModelCheck`); null when the report was built without it.
+    @NullCoded public var modelCheck: ModelCheck? = nil
 }
 
 public struct CampaignSummary: Sendable, Hashable, Codable {

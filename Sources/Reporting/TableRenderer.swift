@@ -2,7 +2,8 @@
 public enum TableRenderer {
     /// All levels; the per-well table only when asked, since a 1536-well campaign makes it long.
     public static func render(_ report: CampaignReport, includeWells: Bool = false) -> String {
-        var out = "Campaign \(report.campaign.name): \(report.summary.status)\n\n"
+        var out = report.modelCheck.map(ModelCheckRenderer.text) ?? ""
+        out += "Campaign \(report.campaign.name): \(report.summary.status)\n\n"
         out += table(["field", "value"], ReportColumns.summary(report).map { [$0.0, $0.1] }, numeric: [false, false])
         for note in report.notes { out += "note: \(note)\n" }
         out += "\nPlate QC\n" + render(report.plates, ReportColumns.plates)

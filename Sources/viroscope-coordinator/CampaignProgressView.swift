@@ -1,3 +1,4 @@
+import Analysis
 import Campaigns
 import Foundation
 
@@ -22,6 +23,11 @@ struct CampaignProgressView {
         let eta = p.complete ? "done" : (p.etaSeconds.map { "ETA " + CampaignProgressView.duration($0) } ?? "ETA unknown (nothing finished in the last minute)")
         lines.append("rate       \(speed) over the last minute; \(eta)")
         lines.append("workers    \(liveWorkers) live")
+        if let domain = p.domainCheck {
+            let line = "model      " + domain.summary
+            let warn = domain.status == .outOfDomain || domain.status == .nearEdge
+            lines.append(colour && warn ? "\u{1B}[31m\(line)\u{1B}[0m" : line)
+        }
         lines.append("jobs       " + ["available", "running", "retryable", "succeeded", "discarded", "cancelled"]
             .map { "\($0) \(p.jobsByState[$0] ?? 0)" }.joined(separator: "  "))
         if p.imageSetErrors > 0 {

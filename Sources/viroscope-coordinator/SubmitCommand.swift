@@ -72,6 +72,9 @@ struct SubmitCommand: ParsableCommand {
     @Option(help: "Largest nucleus kept, in pixels.")
     var maxArea: Int?
 
+    @Flag(help: "Submit even when the campaign's control wells look unlike the model's training data (the verdict is stored and shown in status and the report).")
+    var acceptOutOfDomain = false
+
     @Flag(help: "Validate and print what would be submitted, without writing anything.")
     var dryRun = false
 
@@ -142,6 +145,7 @@ struct SubmitCommand: ParsableCommand {
         note("found \(plan.imageSetCount) image sets in \(plan.wellCount) wells on \(plan.plates.count) plate(s) "
              + "(\(plan.schemeName) names, \(plan.format), nuclear \(plan.channels.nuclear)"
              + (plan.channels.reporter.map { ", reporter \($0)" } ?? "") + ")")
+        let domainVerdict = checkDomain(plan, settings: settings)
         if dryRun {
             note("dry run: nothing written")
             return
@@ -157,7 +161,8 @@ struct SubmitCommand: ParsableCommand {
                 model = stored
             }
             let options = SubmissionOptions(batchSize: batchSize, maxAttempts: maxAttempts,
-                                            modelName: modelName(model), settings: settings)
+                                            modelName: modelName(model), settings: settings,
+                                            domainVerdict: domainVerdict)
             let result = try CampaignSubmitter.submit(plan, model: model, options: options, on: connection)
             if json {
                 let encoder = JSONEncoder()
@@ -233,11 +238,11 @@ struct SubmitCommand: ParsableCommand {
         URL(fileURLWithPath: self.model).lastPathComponent
     }
 
-    private func note(_ message: String) {
+    func note(_ message: String) {
         FileHandle.standardError.write(Data("\(message)\n".utf8))
     }
 
-    private func fail(_ message: String) -> Never {
+    func fail(_ message: String) -> Never {
         FileHandle.standardError.write(Data("viroscope-coordinator submit: \(message)\n".utf8))
         Foundation.exit(1)
     }

@@ -92,7 +92,7 @@ struct ReportCommand: ParsableCommand {
         }
         let url = databaseURL.flatMap { $0.isEmpty ? nil : $0 }
             ?? ProcessInfo.processInfo.environment["VIROSCOPE_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
-        let report: CampaignReport
+        var report: CampaignReport
         do {
             let connection = try Connection.connect(url: url)
             let (info, wells) = try ReportData.load(campaign: campaign, on: connection)
@@ -100,6 +100,9 @@ struct ReportCommand: ParsableCommand {
                                viabilityThreshold: viabilityThreshold, combination: replicates)
             report = ReportBuilder.build(campaign: info, wells: wells,
                                          options: ReportOptions(normalisation: normalisation, hitRule: rule))
+            let check = try ModelCheckData.load(campaign: campaign, wells: wells, on: connection)
+            report.modelCheck = check
+            report.alerts = check.alerts
         } catch {
             fail("\(error)")
         }

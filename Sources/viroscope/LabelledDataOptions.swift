@@ -18,20 +18,30 @@ struct LabelledDataOptions: ParsableArguments {
     @Option(help: "Reporter threshold (default: Otsu over all nuclei).")
     var reporterThreshold: Float?
 
-    func check(labels: String) throws {
+    func check(labels: String?) throws {
         guard !data.isEmpty else { throw ValidationError("give at least one --data DIR") }
-        guard ["reporter", "truth"].contains(labels) else { throw ValidationError("--labels must be reporter or truth") }
+        if let labels, !["reporter", "truth"].contains(labels) {
+            throw ValidationError("--labels must be reporter or truth")
+        }
+        if let reporterThreshold, !(reporterThreshold.isFinite && reporterThreshold >= 0) {
+            throw ValidationError("--reporter-threshold must be a finite number ≥ 0")
+        }
     }
 
-    /// Segments, crops and labels every image set of the data directories, with a progress line on a terminal.
-    func collect(labels: String, input: InputSpec, maxImageSets: Int? = nil) throws -> LabelledCrops {
+    var directories: [URL] { data.map { URL(fileURLWithPath: $0) } }
+
+    /// Segments, crops and labels every image set of the data directories, with progress and ETA on stderr.
+    /// `reporterThreshold` overrides `--reporter-threshold` (evaluate passes the model's stored one).
+    func collect(labels: String, input: InputSpec, maxImageSets: Int? = nil,
+                 reporterThreshold: Float? = nil) throws -> LabelledCrops {
         let source: LabelSource = labels == "truth" ? .truth
-            : .reporter(channel: reporterChannel, threshold: reporterThreshold)
+            : .reporter(channel: reporterChannel, threshold: reporterThreshold ?? self.reporterThreshold)
+        let progress = ProgressReporter("collecting nuclei")
         let set = try TrainingData.collect(
-            directories: data.map { URL(fileURLWithPath: $0) }, nuclearChannel: nuclearChannel, labels: source,
+            directories: directories, nuclearChannel: nuclearChannel, labels: source,
             input: input, maxImageSets: maxImageSets,
-            progress: { done, total in progressLine("collecting nuclei: image set \(done)/\(total)") })
-        endProgressLine()
+            progress: { done, total in progress.update(done, of: total, unit: "image sets") })
+        progress.finish()
         return set
     }
 }

@@ -94,16 +94,34 @@ struct TrainCommand: ParsableCommand {
         settings.trainingCommand = (["viroscope"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         settings.dataDescription = "\(set.count) nuclei (\(set.infected) infected), labels: \(labels)"
         let started = Date()
+        var epochProgress = ProgressReporter("epoch 1/\(epochs)", terminalOnly: true)
         let (model, report) = try Trainer(architecture: architecture, settings: settings)
-            .train(samples: set.crops, labels: set.labels) { epoch in
-                stderrLine(String(format: "epoch %2d  loss %.4f  acc %.3f", epoch.epoch, epoch.trainLoss, epoch.trainAccuracy)
+            .train(samples: set.crops, labels: set.labels, progress: { epoch in
+                epochProgress.finish()
+                epochProgress = ProgressReporter("epoch \(epoch.epoch + 1)/\(epochs)", terminalOnly: true)
+                let elapsed = Date().timeIntervalSince(started)
+                stderrLine(String(format: "epoch %2d/%d  loss %.4f  acc %.3f", epoch.epoch, epochs, epoch.trainLoss,
+                                  epoch.trainAccuracy)
                            + (epoch.validationLoss.map { String(format: "  val loss %.4f", $0) } ?? "")
-                           + (epoch.validationAccuracy.map { String(format: "  val acc %.3f", $0) } ?? ""))
-            }
-        try model.save(to: URL(fileURLWithPath: out))
+                           + (epoch.validationAccuracy.map { String(format: "  val acc %.3f", $0) } ?? "")
+                           + "  " + ProgressReporter.timing(elapsed: elapsed, done: epoch.epoch, total: epochs))
+            }, stepProgress: { step, steps in
+                epochProgress.update(step, of: steps, unit: "batches")
+            })
+        epochProgress.finish()
+        let directory = URL(fileURLWithPath: out)
+        try model.save(to: directory)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try encoder.encode(report).write(to: URL(fileURLWithPath: out).appendingPathComponent("training-report.json"))
+        try encoder.encode(report).write(to: directory.appendingPathComponent("training-report.json"))
+        try TrainingLabels(source: labels, nuclearChannel: dataOptions.nuclearChannel,
+                           reporterChannel: labels == "reporter" ? dataOptions.reporterChannel : nil,
+                           reporterThreshold: set.reporterThreshold,
+                           reporterThresholdCalibrated: labels == "reporter" ? dataOptions.reporterThreshold == nil : nil)
+            .save(modelDirectory: directory)
+        try ModelDomain(sample: set.domain, nuclearChannel: dataOptions.nuclearChannel,
+                        source: "training data: " + dataOptions.data.joined(separator: ", "))?
+            .save(modelDirectory: directory)
         print("model \(model.sha256) saved to \(out) (best epoch \(report.bestEpoch), "
               + String(format: "%.0f s", Date().timeIntervalSince(started)) + ")")
         if let validation = report.validation {

@@ -14,6 +14,9 @@ struct Viroscope: ParsableCommand {
             TrainCommand.self,
             EvaluateCommand.self,
             PredictCommand.self,
+            DomainCommand.self,
+            ImportONNXCommand.self,
+            ExportONNXCommand.self,
             BenchNNCommand.self,
         ]
     )

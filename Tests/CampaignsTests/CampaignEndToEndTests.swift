@@ -39,6 +39,12 @@ import TestSupport
         let positive = decoded.wells.filter { $0.control == .positive }.compactMap(\.infectionRate)
         #expect(!negative.isEmpty && !positive.isEmpty)
         #expect((negative.max() ?? 1) + 0.3 < (positive.min() ?? 0))
+        // The model agrees with the reporter on the plate's own nuclei and the controls come out as controls.
+        let check = try #require(decoded.modelCheck)
+        #expect(decoded.alerts.isEmpty, "\(decoded.alerts)")
+        #expect((check.kappa ?? 0) > 0.8, "κ \(String(describing: check.kappa))")
+        #expect(check.plates.count == 1 && check.plates[0].nuclei > 12 * 15)
+        #expect(check.domainStatus == "in_domain")
 
         // Against the synthetic truth: the observed infection rate of the very nuclei that were drawn.
         let truth = try String(contentsOfFile: fixture.path("truth/wells.csv"), encoding: .utf8)
