@@ -51,10 +51,9 @@ public struct WorkerConfiguration: Sendable {
 
 /// What a worker does with the job in hand when asked to stop.
 public enum ShutdownMode: String, Sendable, CaseIterable {
-    /// Finish the jobs claimed (within the grace period), then exit.
+    /// Finish it (within the grace period), then exit. Jobs claimed but not started are released.
     case finish
-    /// Give back the claimed jobs not started, and the one in hand at its next step boundary, untouched
-    /// (attempt not counted, no error).
+    /// Stop at its next step boundary and give it back untouched (attempt not counted, no error).
     case release
 }
 
@@ -122,8 +121,8 @@ public final class WorkerPool: Sendable {
 
     /// Registers the worker, runs until stopped (or idle with `exitWhenIdle`), marks the worker stopped.
     ///
-    /// After `stop.requestStop()` threads claim nothing more; the jobs they hold are finished (`.finish`) or
-    /// released, the one in hand at its next step (`.release`). `stop.requestAbandon()` (a
+    /// After `stop.requestStop()` threads claim nothing more and release jobs they had not started; the job
+    /// in hand is finished (`.finish`) or released at its next step (`.release`). `stop.requestAbandon()` (a
     /// second signal) or the end of `shutdownGrace` releases whatever is left, and `run` returns without
     /// waiting for jobs that do not stop.
     ///
@@ -258,9 +257,9 @@ public final class WorkerPool: Sendable {
         var noResults: [(job: ClaimedJob, started: ContinuousClock.Instant)] = []
         defer { flush(noResults, on: connection) }
         for (position, job) in jobs.enumerated() {
-            // Finish mode finishes the whole claimed batch (a stop landing between claim and start must not
-            // turn into a release); release mode gives back what has not started.
-            if stop.isAbandoning || (configuration.shutdownMode == .release && stop.isStopping) {
+            // The first job of a claimed batch is in hand from the moment it is claimed: a stop that lands
+            // between the claim and its start must not turn "finish the job in hand" into a release.
+            if stop.isAbandoning || (stop.isStopping && (position > 0 || configuration.shutdownMode == .release)) {
                 let rest = Array(jobs[position...])
                 let released = try withDatabase(connection) { try Failure.release(rest, on: connection) }
                 for job in rest {

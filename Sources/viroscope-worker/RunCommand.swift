@@ -11,10 +11,10 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Claim and run jobs until stopped (SIGTERM/SIGINT: finish or release held jobs, exit 0).",
         discussion: """
-            A stop is not a failure. On SIGTERM or SIGINT the worker claims nothing more and finishes the jobs \
-            it holds (--shutdown-mode finish, the default), or gives them back, the one in hand at its next \
-            image set (release); no attempt is counted and no error recorded. A second signal, or the end of \
-            --shutdown-grace, releases whatever is still running.
+            A stop is not a failure. On SIGTERM or SIGINT the worker claims nothing more, gives back the jobs it \
+            had claimed but not started, and finishes the job in hand (--shutdown-mode finish, the default) or \
+            gives it back at its next image set (release); no attempt is counted and no error recorded. A \
+            second signal, or the end of --shutdown-grace, releases whatever is still running.
             """)
 
     /// More threads than this is a typing error, not a sizing decision: each holds a database connection.
@@ -41,7 +41,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "After SIGTERM, how long running jobs may finish before they are released to the queue (keep it below compose's stop_grace_period / systemd's TimeoutStopSec, 10 min).")
     var shutdownGrace = DurationArgument(argument: "9m")!
 
-    @Option(help: "On SIGTERM, finish the jobs held (finish) or give them back untouched, the one in hand at its next image set (release).")
+    @Option(help: "On SIGTERM, finish the job in hand (finish) or give it back untouched at its next image set (release).")
     var shutdownMode: ShutdownMode = .finish
 
     @Option(help: "Expired leases (worker died) before a job is discarded as \"worker died N times running this job\".")
