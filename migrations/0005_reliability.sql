@@ -13,6 +13,8 @@ ALTER TABLE jobs ADD COLUMN rescues integer NOT NULL DEFAULT 0 CHECK (rescues >=
 CREATE INDEX jobs_live ON jobs (queue, kind, state) WHERE state IN ('available', 'retryable', 'running');
 -- Dead letters for `status`, newest first, without reading succeeded rows.
 CREATE INDEX jobs_discarded ON jobs (finished_at) WHERE state = 'discarded';
+-- Retention's test "does this campaign still have a job not succeeded?": only such rows, never the history.
+CREATE INDEX jobs_campaign_unfinished ON jobs (campaign_id) WHERE state <> 'succeeded' AND campaign_id IS NOT NULL;
 
 -- Job counts by queue, kind and state as a log of signed deltas: statement-level triggers append one row per
 -- (queue, kind, state) a statement changed, so concurrent completions never contend on a shared counter row
@@ -77,20 +79,25 @@ BEGIN
     -- Retention: deletes up to `batch` jobs in `states` finished before now() - `older_than` seconds, never a
     -- job of a campaign that still has a job not succeeded (a cancelled or failed campaign stays recoverable:
     -- `retry --campaign` needs its jobs, and its history explains what happened).
+    -- PL/pgSQL so the cutoff is a value when the statement is planned: the scan then walks `jobs_finished` from
+    -- its oldest entry and stops at the cutoff, whatever the size of the history.
     EXECUTE format($f$
         CREATE FUNCTION clean_finished_jobs(states text[], older_than float8, batch integer) RETURNS integer
-        LANGUAGE sql SECURITY DEFINER SET search_path = %s AS $body$
-            WITH gone AS (
-                DELETE FROM jobs WHERE id IN (
-                    SELECT j.id FROM jobs j
-                    WHERE j.finished_at < now() - make_interval(secs => older_than) AND j.state = ANY(states)
-                      AND (j.campaign_id IS NULL OR NOT EXISTS (
-                          SELECT 1 FROM jobs o WHERE o.campaign_id = j.campaign_id AND o.state <> 'succeeded'))
-                    ORDER BY j.finished_at
-                    LIMIT batch)
-                RETURNING 1)
-            SELECT count(*)::integer FROM gone
-        $body$ $f$, path);
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = %s AS $body$
+        DECLARE
+            cutoff timestamptz := now() - make_interval(secs => older_than);
+            deleted integer;
+        BEGIN
+            DELETE FROM jobs WHERE id IN (
+                SELECT j.id FROM jobs j
+                WHERE j.finished_at < cutoff AND j.state = ANY(states)
+                  AND (j.campaign_id IS NULL OR NOT EXISTS (
+                      SELECT 1 FROM jobs o WHERE o.campaign_id = j.campaign_id AND o.state <> 'succeeded'))
+                ORDER BY j.finished_at
+                LIMIT batch);
+            GET DIAGNOSTICS deleted = ROW_COUNT;
+            RETURN deleted;
+        END $body$ $f$, path);
     -- Dead workers: stopped, or silent, for longer than `older_than` seconds. Their ids stay on the jobs and
     -- results they touched (no foreign key), so history still says who did what.
     EXECUTE format($f$

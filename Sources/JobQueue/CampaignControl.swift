@@ -2,8 +2,9 @@ import Postgres
 
 /// Operator actions on many jobs at once.
 public enum CampaignControl {
-    /// Cancels the campaign's unfinished jobs. A running job's worker then fails its fenced completion
-    /// (`leaseLost`), so nothing it computed is written.
+    /// Cancels the campaign's unfinished jobs. A running job's worker hears of it at its next heartbeat and
+    /// stops between steps; if it finishes first, its fenced completion fails (`leaseLost`), so nothing it
+    /// computed is written.
     ///
     /// - Returns: how many jobs were cancelled.
     @discardableResult
@@ -11,8 +12,8 @@ public enum CampaignControl {
         try connection.execute(QueueSQL.cancelCampaign, [campaignID])
     }
 
-    /// Requeues the campaign's discarded and cancelled jobs with a fresh attempt budget; their error history
-    /// is kept.
+    /// Requeues the campaign's discarded and cancelled jobs with a fresh budget of attempts and rescues; their
+    /// error history is kept. (`CampaignRecovery` in Campaigns also enqueues what no job covers any more.)
     @discardableResult
     public static func retry(campaignID: Int64, on connection: Connection) throws -> Int {
         let count = try connection.execute(QueueSQL.retryCampaign, [campaignID])

@@ -257,7 +257,9 @@ public final class WorkerPool: Sendable {
         var noResults: [(job: ClaimedJob, started: ContinuousClock.Instant)] = []
         defer { flush(noResults, on: connection) }
         for (position, job) in jobs.enumerated() {
-            if stop.isStopping {
+            // The first job of a claimed batch is in hand from the moment it is claimed: a stop that lands
+            // between the claim and its start must not turn "finish the job in hand" into a release.
+            if stop.isAbandoning || (stop.isStopping && (position > 0 || configuration.shutdownMode == .release)) {
                 let rest = Array(jobs[position...])
                 let released = try withDatabase(connection) { try Failure.release(rest, on: connection) }
                 for job in rest {

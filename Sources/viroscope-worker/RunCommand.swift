@@ -99,7 +99,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Address the metrics server listens on (0.0.0.0: every IPv4 interface; 127.0.0.1: this host only).")
     var metricsHost = "0.0.0.0"
 
-    @Option(help: "How often queue depth is counted for the metrics (one count over the jobs table, own connection).")
+    @Option(help: "How often the maintenance leader reads queue depth for the metrics (from the counts log, own connection).")
     var metricsSampleInterval = DurationArgument(argument: "15s")!
 
     /// The metrics port from the flag, else `VIROSCOPE_METRICS_PORT`; 0 means off.

@@ -139,6 +139,13 @@ import TestSupport
         try expectDenied("UPDATE jobs SET payload = '{}'::jsonb, priority = 0", on: worker)
         try expectDenied("INSERT INTO jobs (kind) VALUES ('probe')", on: worker)
         try expectDenied("DELETE FROM jobs", on: worker)
+        // Maintenance as the leader: through the owner's functions, not through DELETE rights.
+        #expect(try LeaderElection.attempt(workerID: 99, ttl: .seconds(5), on: worker))
+        #expect(try Cleaner.clean(olderThan: .seconds(86_400), on: worker) == 0)
+        #expect(try Cleaner.pruneWorkers(olderThan: .seconds(86_400), on: worker) == 0)
+        _ = try JobCounts.compact(on: worker)
+        try expectDenied("DELETE FROM workers", on: worker)
+        try expectDenied("DELETE FROM job_count_deltas", on: worker)
         try expectDenied("INSERT INTO queue_pauses (queue) VALUES ('default')", on: worker)
         try expectDenied("SELECT * FROM schema_migrations", on: worker)
 

@@ -56,6 +56,25 @@ struct WorkerHealthTests {
         #expect(try connection.query("SELECT rescues FROM jobs WHERE id = $1", [id])[0].int("rescues") == 1)
     }
 
+    /// A process limit that refuses threads (here RLIMIT_NPROC for an unprivileged user) is reported and the
+    /// worker exits non-zero, instead of running fewer threads and then waiting forever at shutdown.
+    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit")
+                   && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+                   "needs root, prlimit and setpriv to run the worker as nobody under a thread limit"))
+    func threadsTheSystemRefusesAreARuntimeErrorNotASilentlySmallerPool() throws {
+        let database = try TestDatabase.create()
+        defer { database.drop() }
+        let worker = try BuiltExecutable.path("viroscope-worker")
+        let run = try ChildProcess.run("/usr/bin/prlimit", [
+            "--nproc=24:24", "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", worker,
+            "run", "--database-url", database.url, "--concurrency", "200", "--exit-when-idle",
+        ], timeout: .seconds(60))
+        #expect(run.status == 1, "stderr: \(run.stderr.suffix(2000))")
+        #expect(run.stderr.contains("cannot start thread claimer"), "stderr: \(run.stderr.suffix(2000))")
+        let connection = try database.connect()
+        #expect(try connection.query("SELECT bool_and(stopped_at IS NOT NULL) AS stopped FROM workers")[0].bool("stopped"))
+    }
+
     @Test func anImpossibleConcurrencyIsAUsageErrorNotFewerThreads() throws {
         let run = try ChildProcess.run("viroscope-worker", ["run", "--concurrency", "100000", "--database-url",
                                                             "postgresql://nobody@127.0.0.1:1/none"])
