@@ -168,4 +168,14 @@ struct ReportCommand: ParsableCommand {
 extension ScreenNormalisation: ExpressibleByArgument {}
 extension ReplicateCombination: ExpressibleByArgument {}
 
-ReportCommand.main()
+// Usage errors exit 2 (like most Unix tools and the other executables), runtime errors 1.
+do {
+    var command = try ReportCommand.parseAsRoot()
+    try command.run()
+} catch {
+    if ReportCommand.exitCode(for: error) == .validationFailure {
+        FileHandle.standardError.write(Data((ReportCommand.fullMessage(for: error) + "\n").utf8))
+        exit(2)
+    }
+    ReportCommand.exit(withError: error)
+}
