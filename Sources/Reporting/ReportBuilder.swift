@@ -158,10 +158,14 @@ public enum ReportBuilder {
             let percent = total > 0 ? 100 * Double(done) / Double(total) : 0
             status = String(format: "still running: %d of %d image sets done (%.1f %%)", done, total, percent)
         }
+        let samples = wells.filter { $0.control == nil }
+        let sampleWilson = Proportion.wilson(successes: samples.reduce(0) { $0 + $1.infected },
+                                             trials: samples.reduce(0) { $0 + $1.nuclei })
         return CampaignSummary(
             plates: plateCount, wells: wells.count, imageSets: total, imageSetsDone: done,
             imageSetErrors: wells.reduce(0) { $0 + $1.errors }, nuclei: nuclei, infected: infected,
             infectionRate: wilson?.estimate, infectionRateLower: wilson?.lower, infectionRateUpper: wilson?.upper,
-            complete: complete, status: status)
+            sampleInfectionRate: sampleWilson?.estimate, sampleInfectionRateLower: sampleWilson?.lower,
+            sampleInfectionRateUpper: sampleWilson?.upper, complete: complete, status: status)
     }
 }

@@ -155,6 +155,9 @@ public enum ReportColumns {
             ("infected_pct", ReportFormat.percent(s.infectionRate) ?? ""),
             ("ci95_low_pct", ReportFormat.percent(s.infectionRateLower) ?? ""),
             ("ci95_high_pct", ReportFormat.percent(s.infectionRateUpper) ?? ""),
+            ("samples_infected_pct", ReportFormat.percent(s.sampleInfectionRate) ?? ""),
+            ("samples_ci95_low_pct", ReportFormat.percent(s.sampleInfectionRateLower) ?? ""),
+            ("samples_ci95_high_pct", ReportFormat.percent(s.sampleInfectionRateUpper) ?? ""),
         ]
         let screen = report.screen
         rows.append(("normalisation", screen.normalisation))

@@ -7,7 +7,9 @@
 ///       "schemaVersion": 2,
 ///       "campaign":  { "name", "plateFormat": 96|384|1536, "model"?, "state"?, "generatedAt": ISO 8601 },
 ///       "summary":   { "plates", "wells", "imageSets", "imageSetsDone", "imageSetErrors", "nuclei", "infected",
-///                      "infectionRate"?, "infectionRateLower"?, "infectionRateUpper"?, "complete": bool,
+///                      "infectionRate"?, "infectionRateLower"?, "infectionRateUpper"? (all wells, controls too),
+///                      "sampleInfectionRate"?, "sampleInfectionRateLower"?, "sampleInfectionRateUpper"? (samples only),
+///                      "complete": bool,
 ///                      "status": "complete" | "still running: …" },
 ///       "plates":    [ { "plate", "wells", "nuclei", "infectionRate"?, "positiveControls", "negativeControls",
 ///                        "positiveMean"?, "positiveSD"?, "negativeMean"?, "negativeSD"?, "zPrime"?,
@@ -119,6 +121,9 @@ public enum ReportJSONSchema {
             "infectionRate",
             "infectionRateLower",
             "infectionRateUpper",
+            "sampleInfectionRate",
+            "sampleInfectionRateLower",
+            "sampleInfectionRateUpper",
             "complete",
             "status"
           ],
@@ -172,6 +177,36 @@ public enum ReportJSONSchema {
               ]
             },
             "infectionRateUpper": {
+              "oneOf": [
+                {
+                  "$ref": "#/$defs/fraction"
+                },
+                {
+                  "type": "null"
+                }
+              ]
+            },
+            "sampleInfectionRate": {
+              "oneOf": [
+                {
+                  "$ref": "#/$defs/fraction"
+                },
+                {
+                  "type": "null"
+                }
+              ]
+            },
+            "sampleInfectionRateLower": {
+              "oneOf": [
+                {
+                  "$ref": "#/$defs/fraction"
+                },
+                {
+                  "type": "null"
+                }
+              ]
+            },
+            "sampleInfectionRateUpper": {
               "oneOf": [
                 {
                   "$ref": "#/$defs/fraction"

@@ -45,6 +45,19 @@ import ScreenStatistics
         }
     }
 
+    /// The campaign-level sample rate and its interval leave the controls out.
+    @Test func campaignSampleRateDoesNotPoolControls() throws {
+        let (wells, _) = SampleScreen.plates()
+        let report = ReportBuilder.build(campaign: SampleScreen.info(), wells: wells)
+        let samples = wells.filter { $0.control == nil }
+        let expected = Double(samples.reduce(0) { $0 + $1.infected }) / Double(samples.reduce(0) { $0 + $1.nuclei })
+        let rate = try #require(report.summary.sampleInfectionRate)
+        #expect(abs(rate - expected) < 1e-12)
+        #expect(abs(rate - (report.summary.infectionRate ?? rate)) > 0.01)
+        #expect((report.summary.sampleInfectionRateLower ?? 1) < rate && rate < (report.summary.sampleInfectionRateUpper ?? 0))
+        #expect(TableRenderer.render(report).contains("samples_infected_pct"))
+    }
+
     @Test func plateWithNegativeZPrimeIsExcludedWithANote() throws {
         let (wells, truth) = SampleScreen.plates(["S1", "S2"], edge: 0, failedPlate: "S2")
         let report = ReportBuilder.build(campaign: SampleScreen.info(), wells: wells)
