@@ -1098,7 +1098,8 @@ public enum ReportJSONSchema {
         "control": {
           "enum": [
             "positive",
-            "negative"
+            "negative",
+            "viability_reference"
           ]
         }
       },

@@ -15,6 +15,13 @@ import TestSupport
                                                                 cytotoxicFraction: 0.1, edgeInfection: 0.1, edgeCellLoss: 0.1),
                                        imageSize: 192, nucleiPerImage: 30, seed: 3)
         try screen.generate(into: directory.path)
+        // Column 2 becomes the viability reference (migration 0007's control class), column 1 stays negative.
+        let mapPath = directory.path + "/plate-map.csv"
+        let lines = try String(contentsOfFile: mapPath, encoding: .utf8).split(separator: "\n").map { line in
+            line.contains(",negative") && line.split(separator: ",")[1].hasSuffix("02")
+                ? line.replacingOccurrences(of: ",negative", with: ",viability_reference") : String(line)
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: mapPath, atomically: true, encoding: .utf8)
         let database = try TestDatabase.create()
         defer { database.drop() }
         let environment = ["VIROSCOPE_DATABASE_URL": database.url]
@@ -37,6 +44,8 @@ import TestSupport
         #expect(report.screen.normalisation == "b-score")
         #expect(report.screen.compounds == 64, "Z' \(report.plates.map(\.zPrime)), notes \(report.notes)")
         #expect(report.plates.count == 2)
+        #expect(report.screen.viabilityReference.contains("viability_reference"))
+        #expect(report.wells.filter { $0.control == .viabilityReference }.count == 32)
         // Every sample well has a viability and a B-score; the toxic compounds' wells are flagged.
         let samples = report.wells.filter { $0.control == nil }
         #expect(samples.count == 128 && samples.allSatisfy { $0.viability != nil && $0.bScore != nil })
