@@ -120,6 +120,7 @@ public enum ReportColumns {
         .init("si_ci95_low") { ReportFormat.concentration($0.selectivityIndex?.lower) },
         .init("si_ci95_high") { ReportFormat.concentration($0.selectivityIndex?.upper) },
         .init("viability_note", numeric: false) { $0.viabilityNote ?? $0.viabilityFit?.intervalNote },
+        .init("weighting", numeric: false) { $0.weighting },
     ]
 
     public static let hits: [ReportColumn<HitReport>] = [

@@ -22,7 +22,8 @@
 ///                                      "hill", "rSquared", "points", "intervalNote"? },
 ///                            "failure"?: "why there is no fit",
 ///                            "viabilityFit"?: { same as fit; its ic50 is the CC50 }, "viabilityNote"?,
-///                            "selectivityIndex"?: { "kind": "estimate"|"lower-bound", "value", "lower"?, "upper"? } } ],
+///                            "selectivityIndex"?: { "kind": "estimate"|"lower-bound", "value", "lower"?, "upper"? },
+///                            "weighting": "none"|"inverse replicate variance" } ],
 ///       "wells":     [ { "plate", "well": "A01", "treatment"?, "concentration"?, "unit"?, "virus"?, "control"?,
 ///                        "imageSets", "imageSetsDone", "errors", "nuclei", "infected", "infectionRate"?,
 ///                        "infectionRateLower"?, "infectionRateUpper"?, "reporterPositiveRate"?, "percentOfPositive"?,
@@ -446,7 +447,8 @@ public enum ReportJSONSchema {
               "failure",
               "viabilityFit",
               "viabilityNote",
-              "selectivityIndex"
+              "selectivityIndex",
+              "weighting"
             ],
             "properties": {
               "treatment": {
@@ -690,6 +692,12 @@ public enum ReportJSONSchema {
                   }
                 },
                 "additionalProperties": false
+              },
+              "weighting": {
+                "enum": [
+                  "none",
+                  "inverse replicate variance"
+                ]
               }
             },
             "additionalProperties": false

@@ -209,4 +209,6 @@ public struct DoseResponseReport: Sendable, Hashable, Codable {
     /// Why there is no CC50, in words (for example: viability never halves in the tested range).
     @NullCoded public var viabilityNote: String? = nil
     @NullCoded public var selectivityIndex: SelectivityReport? = nil
+    /// `none`, or `inverse replicate variance` (`--weighted-fit`; the IC50 fit only).
+    public var weighting: String = "none"
 }
