@@ -16,6 +16,13 @@ import Screening
         #expect(si.kind == "estimate" && abs(si.value - cc50 / ic50) < 1e-9)
         let lower = try #require(si.lower), upper = try #require(si.upper)
         #expect(lower < si.value && si.value < upper)
+        // The HTML plot draws the viability curve with CC50 and SI next to the infection curve.
+        let html = HTMLRenderer.render(report)
+        #expect(html.contains("viability: CC50 = \(ReportFormat.concentration(cc50) ?? "")"))
+        #expect(html.contains("stroke=\"#2ca02c\" stroke-width=\"2\" stroke-dasharray=\"6 3\""))
+        if let path = ProcessInfo.processInfo.environment["VIROSCOPE_SAMPLE_DOSE_REPORT"] {
+            try html.write(toFile: path, atomically: true, encoding: .utf8)
+        }
     }
 
     /// Viability never halves: CC50 is above the top concentration and SI is a lower bound, said in words.
