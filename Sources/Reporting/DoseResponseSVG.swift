@@ -13,6 +13,7 @@ enum DoseResponseSVG {
         let highDecade = max(ceil(log10(cMax)), lowDecade + 1)
         var values = series.points.flatMap { [$0.mean - ($0.sd ?? 0), $0.mean + ($0.sd ?? 0)] }
         if let fit = series.fit { values += [fit.top, fit.bottom] }
+        if let viability = series.viabilityFit { values += [viability.top, viability.bottom] }
         let yLow = min(0, floor((values.min() ?? 0) / 20) * 20)
         let yHigh = max(100, ceil((values.max() ?? 100) / 20) * 20)
         let plotWidth = width - left - right, plotHeight = height - top - bottom
@@ -76,6 +77,25 @@ enum DoseResponseSVG {
             }
         } else if let failure = series.failure {
             svg += "<text x=\"\(n(left + plotWidth / 2))\" y=\"\(n(top + 16))\" text-anchor=\"middle\" fill=\"#a00\">\(HTMLText.escape(failure))</text>\n"
+        }
+        if let viability = series.viabilityFit {
+            // The viability curve (CC50 fit) on the same percent axis, dashed green, so the window between the
+            // two curves (the selectivity) is visible at a glance.
+            var path = ""
+            for k in 0...120 {
+                let u = lowDecade + (highDecade - lowDecade) * Double(k) / 120
+                let y = min(max(py(LogisticFit.evaluate(viability, at: pow(10, u))), top), top + plotHeight)
+                path += (k == 0 ? "M" : "L") + "\(n(px(pow(10, u)))) \(n(y))"
+            }
+            svg += "<path d=\"\(path)\" fill=\"none\" stroke=\"#2ca02c\" stroke-width=\"2\" stroke-dasharray=\"6 3\"/>"
+            let plainUnit = series.unit.map { " " + HTMLText.escape($0) } ?? ""
+            var label = "viability: CC50 = \(ReportFormat.concentration(viability.ic50) ?? "")\(plainUnit)"
+            if let si = series.selectivityIndex {
+                label += ", SI \(si.kind == "lower-bound" ? "> " : "")\(ReportFormat.concentration(si.value) ?? "")"
+            }
+            svg += "<text x=\"\(n(left + 6))\" y=\"\(n(top + plotHeight - 8))\" fill=\"#2ca02c\">\(label)</text>\n"
+        } else if let note = series.viabilityNote, series.selectivityIndex != nil {
+            svg += "<text x=\"\(n(left + 6))\" y=\"\(n(top + plotHeight - 8))\" fill=\"#2ca02c\">\(HTMLText.escape(note))</text>\n"
         }
         for point in series.points where point.concentration > 0 {
             let x = px(point.concentration)

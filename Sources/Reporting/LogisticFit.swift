@@ -5,10 +5,13 @@ public struct DosePoint: Sendable, Hashable, Codable {
     /// Concentration, > 0 (the fit works on log10 of it).
     public var concentration: Double
     public var response: Double
+    /// Weight in the least-squares fit (1 unweighted; the inverse of the replicate variance when weighted).
+    public var weight: Double
 
-    public init(concentration: Double, response: Double) {
+    public init(concentration: Double, response: Double, weight: Double = 1) {
         self.concentration = concentration
         self.response = response
+        self.weight = weight
     }
 }
 
@@ -69,20 +72,24 @@ public enum FitFailure: Error, Sendable, Hashable, Codable, CustomStringConverti
 /// |hill| ≤ 10, asymptotes within one response range of the data) so a poor start cannot run away.
 public enum LogisticFit {
     public static func fit(_ points: [DosePoint], confidence: Double = 0.95) -> Result<LogisticParameters, FitFailure> {
-        let usable = points.filter { $0.concentration > 0 && $0.concentration.isFinite && $0.response.isFinite }
+        let usable = points.filter {
+            $0.concentration > 0 && $0.concentration.isFinite && $0.response.isFinite && $0.weight > 0 && $0.weight.isFinite
+        }
         let distinct = Set(usable.map(\.concentration)).count
         guard distinct >= 4, usable.count >= 4 else { return .failure(.notEnoughPoints(distinctConcentrations: distinct)) }
         let u = usable.map { log10($0.concentration) }
         let y = usable.map(\.response)
+        // Weights enter as √w on residuals and Jacobian rows, so every sum below is the weighted one.
+        let root = usable.map { $0.weight.squareRoot() }
         guard let yMin = y.min(), let yMax = y.max(), let uMin = u.min(), let uMax = u.max(),
-              let yMean = Descriptive.mean(y) else { return .failure(.didNotConverge) }
+              let yMean = weightedMean(y, usable.map(\.weight)) else { return .failure(.didNotConverge) }
         let range = yMax - yMin
         guard range > 1e-12 * max(1, abs(yMean)) else { return .failure(.noDoseResponse(pValue: nil)) }
 
         let bounds = Bounds(lower: [yMin - range, yMin - range, uMin - 2, -10], upper: [yMax + range, yMax + range, uMax + 2, 10])
         var best: (theta: [Double], ssr: Double)?
         for start in starts(u: u, y: y) {
-            guard let result = levenbergMarquardt(u: u, y: y, start: bounds.clamp(start), bounds: bounds) else { continue }
+            guard let result = levenbergMarquardt(u: u, y: y, w: root, start: bounds.clamp(start), bounds: bounds) else { continue }
             if let current = best, current.ssr <= result.ssr { continue }
             best = result
         }
@@ -93,7 +100,7 @@ public enum LogisticFit {
             theta = [theta[1], theta[0], theta[2], -theta[3]]
         }
         let n = Double(u.count)
-        let sst = y.reduce(0) { $0 + ($1 - yMean) * ($1 - yMean) }
+        let sst = zip(y, root).reduce(0) { $0 + $1.1 * $1.1 * ($1.0 - yMean) * ($1.0 - yMean) }
         let ssr = best.ssr
         let degrees = u.count - 4
         if degrees > 0, ssr > 0 {
@@ -114,7 +121,7 @@ public enum LogisticFit {
         if !onBound.isEmpty {
             parameters.intervalNote = "no interval: \(onBound.joined(separator: " and ")) at the fit's bound "
                 + "(the data do not constrain it, so its standard error means nothing)"
-        } else if degrees > 0, let inverse = invert(normalMatrix(jacobian(u: u, theta: theta))) {
+        } else if degrees > 0, let inverse = invert(normalMatrix(jacobian(u: u, w: root, theta: theta))) {
             let variance = ssr / Double(degrees)
             let se = (max(0, inverse[2][2]) * variance).squareRoot()
             let t = Distributions.studentTQuantile(1 - (1 - confidence) / 2, degreesOfFreedom: Double(degrees))
@@ -157,13 +164,20 @@ public enum LogisticFit {
     }
 
     /// Rows of ∂f/∂(bottom, top, L, hill).
-    private static func jacobian(u: [Double], theta: [Double]) -> [[Double]] {
-        u.map { ui in
+    /// Rows are scaled by √weight (`w`).
+    private static func jacobian(u: [Double], w: [Double], theta: [Double]) -> [[Double]] {
+        zip(u, w).map { ui, wi in
             let s = share(u: ui, theta: theta)
             let span = theta[1] - theta[0]
             let common = span * s * (1 - s) * M_LN10
-            return [1 - s, s, common * theta[3], -common * (ui - theta[2])]
+            return [1 - s, s, common * theta[3], -common * (ui - theta[2])].map { $0 * wi }
         }
+    }
+
+    private static func weightedMean(_ values: [Double], _ weights: [Double]) -> Double? {
+        let total = weights.reduce(0, +)
+        guard total > 0 else { return nil }
+        return zip(values, weights).reduce(0) { $0 + $1.0 * $1.1 } / total
     }
 
     private static func normalMatrix(_ j: [[Double]]) -> [[Double]] {
@@ -174,9 +188,9 @@ public enum LogisticFit {
         return a
     }
 
-    private static func sumOfSquares(u: [Double], y: [Double], theta: [Double]) -> Double {
-        zip(u, y).reduce(0) { total, point in
-            let r = point.1 - model(u: point.0, theta: theta)
+    private static func sumOfSquares(u: [Double], y: [Double], w: [Double], theta: [Double]) -> Double {
+        u.indices.reduce(0) { total, i in
+            let r = w[i] * (y[i] - model(u: u[i], theta: theta))
             return total + r * r
         }
     }
@@ -222,16 +236,16 @@ public enum LogisticFit {
         return result
     }
 
-    private static func levenbergMarquardt(u: [Double], y: [Double], start: [Double], bounds: Bounds) -> (theta: [Double], ssr: Double)? {
+    private static func levenbergMarquardt(u: [Double], y: [Double], w: [Double], start: [Double], bounds: Bounds) -> (theta: [Double], ssr: Double)? {
         var theta = start
-        var ssr = sumOfSquares(u: u, y: y, theta: theta)
+        var ssr = sumOfSquares(u: u, y: y, w: w, theta: theta)
         var lambda = 1e-3
         for _ in 0..<300 {
-            let j = jacobian(u: u, theta: theta)
+            let j = jacobian(u: u, w: w, theta: theta)
             let a = normalMatrix(j)
             var g = [0.0, 0, 0, 0]
             for (i, row) in j.enumerated() {
-                let r = y[i] - model(u: u[i], theta: theta)
+                let r = w[i] * (y[i] - model(u: u[i], theta: theta))
                 for k in 0..<4 { g[k] += row[k] * r }
             }
             var improved = false
@@ -240,7 +254,7 @@ public enum LogisticFit {
                 for k in 0..<4 { damped[k][k] += lambda * max(a[k][k], 1e-12) }
                 guard let step = solve(damped, g) else { lambda *= 10; continue }
                 let candidate = bounds.clamp((0..<4).map { theta[$0] + step[$0] })
-                let candidateSSR = sumOfSquares(u: u, y: y, theta: candidate)
+                let candidateSSR = sumOfSquares(u: u, y: y, w: w, theta: candidate)
                 if candidateSSR.isFinite, candidateSSR < ssr {
                     let relative = (ssr - candidateSSR) / max(ssr, 1e-300)
                     theta = candidate

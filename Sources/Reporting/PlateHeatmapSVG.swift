@@ -75,6 +75,7 @@ enum PlateHeatmapSVG {
             switch well.control {
             case .positive: stroke = " stroke=\"#d62728\" stroke-width=\"2.5\""
             case .negative: stroke = " stroke=\"#1f77b4\" stroke-width=\"2.5\" stroke-dasharray=\"3 2\""
+            case .viabilityReference: stroke = " stroke=\"#2ca02c\" stroke-width=\"2.5\" stroke-dasharray=\"1 2\""
             case nil: if well.hit { stroke = " stroke=\"#ff7f0e\" stroke-width=\"2.5\"" }
             }
             svg += "<g><title>\(HTMLText.escape(tooltip(well)))</title><rect \(rect) rx=\"2\" fill=\"\(fill)\"\(stroke)/>"
@@ -82,7 +83,7 @@ enum PlateHeatmapSVG {
                 svg += "<line x1=\"\(HTMLText.number(x + 2))\" y1=\"\(HTMLText.number(y + cell - 2))\" x2=\"\(HTMLText.number(x + cell - 2))\" y2=\"\(HTMLText.number(y + 2))\" stroke=\"#d62728\" stroke-width=\"1.5\"/>"
             }
             if format == .wells96, let control = well.control {
-                let mark = control == .positive ? "+" : "−"
+                let mark = control == .positive ? "+" : (control == .negative ? "−" : "v")
                 let colour = ColourScale.textColour(measure.fraction(well) ?? 0)
                 svg += "<text x=\"\(HTMLText.number(x + cell / 2))\" y=\"\(HTMLText.number(y + cell / 2))\" text-anchor=\"middle\" dominant-baseline=\"central\" fill=\"\(colour)\" font-weight=\"bold\">\(mark)</text>"
             }

@@ -21,7 +21,7 @@ public enum ReportBuilder {
         let (screen, hits, notes) = ScreenAnalysis.apply(options, wells: &wells, plates: &plateReports,
                                                           plateFormat: campaign.plateFormat)
         let failed = Set(screen.failedPlates)
-        let (series, seriesNotes) = doseResponses(wells.filter { !failed.contains($0.plate) })
+        let (series, seriesNotes) = doseResponses(wells.filter { !failed.contains($0.plate) }, weighted: options.weightedFit)
         return CampaignReport(
             schemaVersion: ReportJSONSchema.version, campaign: campaign,
             summary: summary(campaign, sorted, plateCount: plates.count),
@@ -102,7 +102,7 @@ public enum ReportBuilder {
         static func < (a: SeriesKey, b: SeriesKey) -> Bool { (a.treatment, a.virus, a.unit) < (b.treatment, b.virus, b.unit) }
     }
 
-    private static func doseResponses(_ wells: [WellReport]) -> ([DoseResponseReport], [String]) {
+    private static func doseResponses(_ wells: [WellReport], weighted: Bool) -> ([DoseResponseReport], [String]) {
         let treated = wells.filter { $0.control == nil && $0.treatment != nil && ($0.concentration ?? 0) > 0 && $0.infectionRate != nil }
         let series = Dictionary(grouping: treated) { SeriesKey(treatment: $0.treatment ?? "", virus: $0.virus ?? "", unit: $0.unit ?? "") }
         var reports: [DoseResponseReport] = []
@@ -133,7 +133,9 @@ public enum ReportBuilder {
                 treatment: key.treatment, virus: key.virus.isEmpty ? nil : key.virus, unit: members[0].unit,
                 response: normalised ? "percentOfPositive" : "infectionRatePercent", concentrations: distinct,
                 points: points, fit: nil, failure: nil)
-            switch LogisticFit.fit(values.map { DosePoint(concentration: $0.0, response: $0.1) }) {
+            let weights = weighted ? inverseVarianceWeights(values) : [:]
+            if weighted { report.weighting = "inverse replicate variance" }
+            switch LogisticFit.fit(values.map { DosePoint(concentration: $0.0, response: $0.1, weight: weights[$0.0] ?? 1) }) {
             case let .success(parameters): report.fit = parameters
             case let .failure(failure): report.failure = failure.description
             }
@@ -141,6 +143,18 @@ public enum ReportBuilder {
             reports.append(report)
         }
         return (reports, notes)
+    }
+
+    /// 1 / variance of the replicates at each concentration. A concentration with one replicate, or replicates
+    /// that agree to rounding, gets the median variance (a floor at a tenth of it keeps one lucky concentration
+    /// from taking all the weight).
+    public static func inverseVarianceWeights(_ values: [(Double, Double)]) -> [Double: Double] {
+        let groups = Dictionary(grouping: values, by: \.0).mapValues { $0.map(\.1) }
+        let variances = groups.compactMapValues { ys in Descriptive.standardDeviation(ys).map { $0 * $0 } }
+        guard let median = Descriptive.median(Array(variances.values)), median > 0 else { return [:] }
+        return groups.keys.reduce(into: [:]) { weights, x in
+            weights[x] = 1 / max(variances[x] ?? median, median / 10)
+        }
     }
 
     private static func summary(_ campaign: CampaignInfo, _ wells: [WellMeasurement], plateCount: Int) -> CampaignSummary {
@@ -158,10 +172,14 @@ public enum ReportBuilder {
             let percent = total > 0 ? 100 * Double(done) / Double(total) : 0
             status = String(format: "still running: %d of %d image sets done (%.1f %%)", done, total, percent)
         }
+        let samples = wells.filter { $0.control == nil }
+        let sampleWilson = Proportion.wilson(successes: samples.reduce(0) { $0 + $1.infected },
+                                             trials: samples.reduce(0) { $0 + $1.nuclei })
         return CampaignSummary(
             plates: plateCount, wells: wells.count, imageSets: total, imageSetsDone: done,
             imageSetErrors: wells.reduce(0) { $0 + $1.errors }, nuclei: nuclei, infected: infected,
             infectionRate: wilson?.estimate, infectionRateLower: wilson?.lower, infectionRateUpper: wilson?.upper,
-            complete: complete, status: status)
+            sampleInfectionRate: sampleWilson?.estimate, sampleInfectionRateLower: sampleWilson?.lower,
+            sampleInfectionRateUpper: sampleWilson?.upper, complete: complete, status: status)
     }
 }

@@ -120,6 +120,7 @@ public enum ReportColumns {
         .init("si_ci95_low") { ReportFormat.concentration($0.selectivityIndex?.lower) },
         .init("si_ci95_high") { ReportFormat.concentration($0.selectivityIndex?.upper) },
         .init("viability_note", numeric: false) { $0.viabilityNote ?? $0.viabilityFit?.intervalNote },
+        .init("weighting", numeric: false) { $0.weighting },
     ]
 
     public static let hits: [ReportColumn<HitReport>] = [
@@ -155,6 +156,9 @@ public enum ReportColumns {
             ("infected_pct", ReportFormat.percent(s.infectionRate) ?? ""),
             ("ci95_low_pct", ReportFormat.percent(s.infectionRateLower) ?? ""),
             ("ci95_high_pct", ReportFormat.percent(s.infectionRateUpper) ?? ""),
+            ("samples_infected_pct", ReportFormat.percent(s.sampleInfectionRate) ?? ""),
+            ("samples_ci95_low_pct", ReportFormat.percent(s.sampleInfectionRateLower) ?? ""),
+            ("samples_ci95_high_pct", ReportFormat.percent(s.sampleInfectionRateUpper) ?? ""),
         ]
         let screen = report.screen
         rows.append(("normalisation", screen.normalisation))

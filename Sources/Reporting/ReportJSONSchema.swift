@@ -8,7 +8,9 @@
 ///       "alerts":    [ "model miscalibrated for these images …", … ] (empty when nothing is wrong),
 ///       "campaign":  { "name", "plateFormat": 96|384|1536, "model"?, "state"?, "generatedAt": ISO 8601 },
 ///       "summary":   { "plates", "wells", "imageSets", "imageSetsDone", "imageSetErrors", "nuclei", "infected",
-///                      "infectionRate"?, "infectionRateLower"?, "infectionRateUpper"?, "complete": bool,
+///                      "infectionRate"?, "infectionRateLower"?, "infectionRateUpper"? (all wells, controls too),
+///                      "sampleInfectionRate"?, "sampleInfectionRateLower"?, "sampleInfectionRateUpper"? (samples only),
+///                      "complete": bool,
 ///                      "status": "complete" | "still running: …" },
 ///       "plates":    [ { "plate", "wells", "nuclei", "infectionRate"?, "positiveControls", "negativeControls",
 ///                        "positiveMean"?, "positiveSD"?, "negativeMean"?, "negativeSD"?, "zPrime"?,
@@ -21,7 +23,8 @@
 ///                                      "hill", "rSquared", "points", "intervalNote"? },
 ///                            "failure"?: "why there is no fit",
 ///                            "viabilityFit"?: { same as fit; its ic50 is the CC50 }, "viabilityNote"?,
-///                            "selectivityIndex"?: { "kind": "estimate"|"lower-bound", "value", "lower"?, "upper"? } } ],
+///                            "selectivityIndex"?: { "kind": "estimate"|"lower-bound", "value", "lower"?, "upper"? },
+///                            "weighting": "none"|"inverse replicate variance" } ],
 ///       "wells":     [ { "plate", "well": "A01", "treatment"?, "concentration"?, "unit"?, "virus"?, "control"?,
 ///                        "imageSets", "imageSetsDone", "errors", "nuclei", "infected", "infectionRate"?,
 ///                        "infectionRateLower"?, "infectionRateUpper"?, "reporterPositiveRate"?, "percentOfPositive"?,
@@ -138,6 +141,9 @@ public enum ReportJSONSchema {
             "infectionRate",
             "infectionRateLower",
             "infectionRateUpper",
+            "sampleInfectionRate",
+            "sampleInfectionRateLower",
+            "sampleInfectionRateUpper",
             "complete",
             "status"
           ],
@@ -191,6 +197,36 @@ public enum ReportJSONSchema {
               ]
             },
             "infectionRateUpper": {
+              "oneOf": [
+                {
+                  "$ref": "#/$defs/fraction"
+                },
+                {
+                  "type": "null"
+                }
+              ]
+            },
+            "sampleInfectionRate": {
+              "oneOf": [
+                {
+                  "$ref": "#/$defs/fraction"
+                },
+                {
+                  "type": "null"
+                }
+              ]
+            },
+            "sampleInfectionRateLower": {
+              "oneOf": [
+                {
+                  "$ref": "#/$defs/fraction"
+                },
+                {
+                  "type": "null"
+                }
+              ]
+            },
+            "sampleInfectionRateUpper": {
               "oneOf": [
                 {
                   "$ref": "#/$defs/fraction"
@@ -430,7 +466,8 @@ public enum ReportJSONSchema {
               "failure",
               "viabilityFit",
               "viabilityNote",
-              "selectivityIndex"
+              "selectivityIndex",
+              "weighting"
             ],
             "properties": {
               "treatment": {
@@ -674,6 +711,12 @@ public enum ReportJSONSchema {
                   }
                 },
                 "additionalProperties": false
+              },
+              "weighting": {
+                "enum": [
+                  "none",
+                  "inverse replicate variance"
+                ]
               }
             },
             "additionalProperties": false
@@ -1082,7 +1125,8 @@ public enum ReportJSONSchema {
         "control": {
           "enum": [
             "positive",
-            "negative"
+            "negative",
+            "viability_reference"
           ]
         }
       },

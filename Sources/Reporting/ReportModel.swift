@@ -107,6 +107,11 @@ public struct CampaignSummary: Sendable, Hashable, Codable {
     @NullCoded public var infectionRate: Double?
     @NullCoded public var infectionRateLower: Double?
     @NullCoded public var infectionRateUpper: Double?
+    /// Infection over sample wells only (controls left out), with its Wilson interval: the pooled rate above
+    /// mixes uninfected negative controls with untreated positive ones and describes no condition.
+    @NullCoded public var sampleInfectionRate: Double? = nil
+    @NullCoded public var sampleInfectionRateLower: Double? = nil
+    @NullCoded public var sampleInfectionRateUpper: Double? = nil
     /// True when every planned image set has a result (and the database does not say otherwise).
     public var complete: Bool
     /// One line for people: "complete" or "still running: 120 of 384 image sets done (31.3 %)".
@@ -208,4 +213,6 @@ public struct DoseResponseReport: Sendable, Hashable, Codable {
     /// Why there is no CC50, in words (for example: viability never halves in the tested range).
     @NullCoded public var viabilityNote: String? = nil
     @NullCoded public var selectivityIndex: SelectivityReport? = nil
+    /// `none`, or `inverse replicate variance` (`--weighted-fit`; the IC50 fit only).
+    public var weighting: String = "none"
 }

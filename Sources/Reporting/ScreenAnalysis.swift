@@ -90,13 +90,18 @@ enum ScreenAnalysis {
             }
         }
 
-        // Viability: nuclei per analysed site against untreated wells, negative controls (no virus, no
-        // compound) first; positive controls (virus, no compound) when a plate has no negative controls.
+        // Viability: nuclei per analysed site against untreated wells: the plate's viability_reference wells
+        // when it has them, else negative controls (no virus, no compound), else positive controls (virus, no
+        // compound).
         func perSite(_ i: Int) -> Double? {
             wells[i].imageSetsDone > 0 ? Double(wells[i].nuclei) / Double(wells[i].imageSetsDone) : nil
         }
-        var kind = "negative controls"
-        var reference = indices.filter { wells[$0].control == .negative }.compactMap(perSite)
+        var kind = "viability_reference wells"
+        var reference = indices.filter { wells[$0].control == .viabilityReference }.compactMap(perSite)
+        if reference.isEmpty {
+            kind = "negative controls"
+            reference = indices.filter { wells[$0].control == .negative }.compactMap(perSite)
+        }
         if reference.isEmpty {
             kind = "positive controls"
             reference = indices.filter { wells[$0].control == .positive }.compactMap(perSite)

@@ -8,10 +8,14 @@ public struct ReportOptions: Sendable, Hashable {
     /// scattered over the plate (a dilution series laid out by column would be polished away).
     public var normalisation: ScreenNormalisation
     public var hitRule: HitRule
+    /// Weight each well of a dose-response fit by the inverse variance of its concentration's replicates, so
+    /// noisy concentrations pull the IC50 less.
+    public var weightedFit: Bool
 
-    public init(normalisation: ScreenNormalisation = .robustZ, hitRule: HitRule = HitRule()) {
+    public init(normalisation: ScreenNormalisation = .robustZ, hitRule: HitRule = HitRule(), weightedFit: Bool = false) {
         self.normalisation = normalisation
         self.hitRule = hitRule
+        self.weightedFit = weightedFit
     }
 }
 

@@ -6,6 +6,9 @@ public enum ControlKind: String, Sendable, Codable, Hashable, CaseIterable {
     case positive
     /// No virus: the background (0 %).
     case negative
+    /// Untreated cells whose nuclei count is 100 % viability in a screen (used instead of the negative controls
+    /// when a plate has them). Not part of Z' or percent of control.
+    case viabilityReference = "viability_reference"
 }
 
 /// What was put in one well, from the plate map.
@@ -97,7 +100,7 @@ public struct PlateMap: Sendable, Hashable {
             let control = table.value("control", in: record)
             if !control.isEmpty {
                 guard let kind = ControlKind(rawValue: control.lowercased()) else {
-                    throw table.error(record, "control '\(control)' is not positive, negative or blank")
+                    throw table.error(record, "control '\(control)' is not positive, negative, viability_reference or blank")
                 }
                 condition.control = kind
             }

@@ -63,6 +63,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "How replicate wells of a compound combine: mean or median.")
     var replicates: ReplicateCombination = .mean
 
+    @Flag(help: "Weight dose-response (IC50) fits by the inverse variance of each concentration's replicates.")
+    var weightedFit = false
+
     func validate() throws {
         guard scoreThreshold.isFinite, scoreThreshold < 0 else {
             throw ValidationError("--score-threshold must be a negative number (hits lower infection), not \(scoreThreshold)")
@@ -99,7 +102,7 @@ struct ReportCommand: ParsableCommand {
             let rule = HitRule(scoreThreshold: scoreThreshold, inhibitionThreshold: inhibitionThreshold,
                                viabilityThreshold: viabilityThreshold, combination: replicates)
             report = ReportBuilder.build(campaign: info, wells: wells,
-                                         options: ReportOptions(normalisation: normalisation, hitRule: rule))
+                                         options: ReportOptions(normalisation: normalisation, hitRule: rule, weightedFit: weightedFit))
             let check = try ModelCheckData.load(campaign: campaign, wells: wells, on: connection)
             report.modelCheck = check
             report.alerts = check.alerts

@@ -16,6 +16,13 @@ import Screening
         #expect(si.kind == "estimate" && abs(si.value - cc50 / ic50) < 1e-9)
         let lower = try #require(si.lower), upper = try #require(si.upper)
         #expect(lower < si.value && si.value < upper)
+        // The HTML plot draws the viability curve with CC50 and SI next to the infection curve.
+        let html = HTMLRenderer.render(report)
+        #expect(html.contains("viability: CC50 = \(ReportFormat.concentration(cc50) ?? "")"))
+        #expect(html.contains("stroke=\"#2ca02c\" stroke-width=\"2\" stroke-dasharray=\"6 3\""))
+        if let path = ProcessInfo.processInfo.environment["VIROSCOPE_SAMPLE_DOSE_REPORT"] {
+            try html.write(toFile: path, atomically: true, encoding: .utf8)
+        }
     }
 
     /// Viability never halves: CC50 is above the top concentration and SI is a lower bound, said in words.
@@ -53,5 +60,32 @@ import Screening
         let fit = try LogisticFit.fit(points).get()
         #expect(fit.ic50Lower == nil && fit.ic50Upper == nil)
         #expect(fit.intervalNote?.contains("hill slope at the fit's bound") == true)
+    }
+
+    /// --weighted-fit: each point weighs 1/variance of its concentration's replicates. One wildly noisy
+    /// concentration pulls an unweighted fit away from the truth and a weighted one much less.
+    @Test func weightedFitDownweightsNoisyConcentrations() throws {
+        let concentrations = (0..<8).map { 30 / pow(3, Double($0)) }
+        var points: [(Double, Double)] = []
+        for (k, c) in concentrations.enumerated() {
+            let truth = 100 / (1 + pow(c / 0.5, 1.0))
+            let spread = k == 5 ? 40.0 : 2.0  // 0.12 µM: replicates scattered far (and biased) around the curve
+            for r in [-1.0, 1.0, 0.5] { points.append((c, truth + spread * r + (k == 5 ? 35 : 0))) }
+        }
+        let weights = ReportBuilder.inverseVarianceWeights(points)
+        #expect(weights.count == 8 && (weights[concentrations[5]] ?? 1) < (weights[concentrations[0]] ?? 0) / 100)
+        let plain = try LogisticFit.fit(points.map { DosePoint(concentration: $0.0, response: $0.1) }).get()
+        let weighted = try LogisticFit.fit(points.map { DosePoint(concentration: $0.0, response: $0.1, weight: weights[$0.0] ?? 1) }).get()
+        #expect(abs(log10(weighted.ic50 / 0.5)) < abs(log10(plain.ic50 / 0.5)))
+        #expect(abs(log10(weighted.ic50 / 0.5)) < 0.05, "weighted IC50 \(weighted.ic50), unweighted \(plain.ic50)")
+        // Equal weights give the unweighted fit.
+        let equal = try LogisticFit.fit(points.map { DosePoint(concentration: $0.0, response: $0.1, weight: 4) }).get()
+        #expect(abs(equal.ic50 - plain.ic50) / plain.ic50 < 1e-6)
+
+        let report = ReportBuilder.build(campaign: SampleCampaign.info(), wells: SampleCampaign.doseResponsePlates(),
+                                         options: ReportOptions(weightedFit: true))
+        #expect(report.doseResponses.allSatisfy { $0.weighting == "inverse replicate variance" })
+        let fit = try #require(report.doseResponses.first { $0.treatment == "Acyclovir" }?.fit)
+        #expect(abs(log10(fit.ic50 / 0.5)) < 0.1)
     }
 }

@@ -45,6 +45,36 @@ import ScreenStatistics
         }
     }
 
+    /// The campaign-level sample rate and its interval leave the controls out.
+    @Test func campaignSampleRateDoesNotPoolControls() throws {
+        let (wells, _) = SampleScreen.plates()
+        let report = ReportBuilder.build(campaign: SampleScreen.info(), wells: wells)
+        let samples = wells.filter { $0.control == nil }
+        let expected = Double(samples.reduce(0) { $0 + $1.infected }) / Double(samples.reduce(0) { $0 + $1.nuclei })
+        let rate = try #require(report.summary.sampleInfectionRate)
+        #expect(abs(rate - expected) < 1e-12)
+        #expect(abs(rate - (report.summary.infectionRate ?? rate)) > 0.01)
+        #expect((report.summary.sampleInfectionRateLower ?? 1) < rate && rate < (report.summary.sampleInfectionRateUpper ?? 0))
+        #expect(TableRenderer.render(report).contains("samples_infected_pct"))
+    }
+
+    /// Wells marked `viability_reference` are the 100 % of viability when a plate has them.
+    @Test func viabilityReferenceWellsAreUsedWhenPresent() throws {
+        var (wells, _) = SampleScreen.plates(edge: 0)
+        for index in wells.indices where wells[index].well.column == 2 {
+            wells[index].control = .viabilityReference
+            wells[index].nuclei *= 2
+        }
+        let report = ReportBuilder.build(campaign: SampleScreen.info(), wells: wells)
+        #expect(report.screen.viabilityReference == "nuclei per site of the plate's viability_reference wells")
+        let inert = report.wells.filter { $0.control == nil && !$0.cytotoxic }.compactMap(\.viability)
+        #expect(inert.isEmpty)  // every sample is now below 70 % of a reference twice as dense
+        let median = report.wells.filter { $0.control == nil }.compactMap(\.viability).sorted()[320]
+        #expect(abs(median - 50) < 5)
+        // The reference wells are not negative controls: Z' uses column 1 only.
+        #expect(report.plates.allSatisfy { $0.negativeControls == 16 })
+    }
+
     @Test func plateWithNegativeZPrimeIsExcludedWithANote() throws {
         let (wells, truth) = SampleScreen.plates(["S1", "S2"], edge: 0, failedPlate: "S2")
         let report = ReportBuilder.build(campaign: SampleScreen.info(), wells: wells)

@@ -29,4 +29,10 @@ import Testing
         // The same map does not fit a 384-well plate: the error names the file, row and well.
         #expect(throws: ScreeningError.self) { try PlateMapSet.load(index, format: .wells384) }
     }
+
+    @Test func viabilityReferenceIsAControlClass() throws {
+        let map = try PlateMap.parse("well,control\nA01,viability_reference\nA02,Viability_Reference\nA03,negative\n", source: "m.csv", format: .wells96)
+        #expect(map.conditions.map(\.control) == [.viabilityReference, .viabilityReference, .negative])
+        #expect(throws: ScreeningError.self) { try PlateMap.parse("well,control\nA01,reference\n", source: "m.csv", format: .wells96) }
+    }
 }

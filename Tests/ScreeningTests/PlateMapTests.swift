@@ -35,7 +35,7 @@ import Screening
         #expect(throws: ScreeningError.invalidRow(file: "plate-map.csv", row: 5, message: "well A03 appears twice (first at row 3)")) {
             try PlateMap.parse(rows(["A1,,,,,,", "A03,,,,,,", "", "a3,,,,,,"]), source: "plate-map.csv", format: .wells96)
         }
-        #expect(throws: ScreeningError.invalidRow(file: "plate-map.csv", row: 2, message: "control 'maybe' is not positive, negative or blank")) {
+        #expect(throws: ScreeningError.invalidRow(file: "plate-map.csv", row: 2, message: "control 'maybe' is not positive, negative, viability_reference or blank")) {
             try PlateMap.parse(rows(["A1,,,,,,maybe"]), source: "plate-map.csv", format: .wells96)
         }
         #expect(throws: ScreeningError.invalidRow(file: "plate-map.csv", row: 2, message: "moi 'high' is not a number")) {
