@@ -1,5 +1,6 @@
 import Analysis
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import NeuralNet
 
@@ -24,6 +25,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func validate() throws {
         try dataOptions.check(labels: labels)
+        try NumericFlag.check(threshold, "--threshold", in: 0.000_001...1)
     }
 
     func run() throws {
