@@ -72,6 +72,9 @@ struct SubmitCommand: ParsableCommand {
     @Option(help: "Largest nucleus kept, in pixels.")
     var maxArea: Int?
 
+    @Option(help: "How long to wait for another submission of the same name (a lock) before naming who holds it.")
+    var lockTimeout = DurationFlag(argument: "60s")!
+
     @Flag(help: "Validate and print what would be submitted, without writing anything.")
     var dryRun = false
 
@@ -80,6 +83,7 @@ struct SubmitCommand: ParsableCommand {
 
     func validate() throws {
         if let problem = CampaignName.problem(name) { throw ValidationError("--name: \(problem)") }
+        try NumericFlag.check(lockTimeout.duration, "--lock-timeout", in: .milliseconds(100) ... .seconds(24 * 3600))
         try NumericFlag.check(batchSize, "--batch-size", in: 1...10_000, unit: "image sets")
         try NumericFlag.check(maxAttempts, "--max-attempts", in: 1...1000)
         try NumericFlag.check(infectionThreshold, "--infection-threshold", in: 0.000_001...1)
@@ -156,8 +160,9 @@ struct SubmitCommand: ParsableCommand {
                 }
                 model = stored
             }
-            let options = SubmissionOptions(batchSize: batchSize, maxAttempts: maxAttempts,
+            var options = SubmissionOptions(batchSize: batchSize, maxAttempts: maxAttempts,
                                             modelName: modelName(model), settings: settings)
+            options.lockTimeout = lockTimeout.duration
             let result = try CampaignSubmitter.submit(plan, model: model, options: options, on: connection)
             if json {
                 let encoder = JSONEncoder()
