@@ -9,7 +9,7 @@ enum CampaignSQL {
     static let modelByName = "SELECT sha256 FROM models WHERE name = $1 ORDER BY id DESC LIMIT 1"
 
     /// Serialises submissions of one campaign name across coordinators.
-    static let lockName = "SELECT pg_advisory_xact_lock(hashtextextended('viroscope.campaign:' || $1, 0))"
+    static let lockKey = "hashtextextended('viroscope.campaign:' || $1, 0)"
     static let campaignByName = """
         SELECT c.id, c.fingerprint, c.state, c.image_root, c.nuclear_channel, c.reporter_channel, c.settings::text AS settings,
                c.created_at, m.sha256 AS model_sha256, m.name AS model_name

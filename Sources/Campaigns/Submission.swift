@@ -16,6 +16,8 @@ public struct SubmissionOptions: Sendable {
     public var settings: AnalysisSettings
     /// The model-domain verdict (`CampaignDomainCheck`), stored with the campaign; nil when not checked.
     public var domainVerdict: DomainVerdict?
+    /// How long to wait for another submission of the same name before naming the session that holds it.
+    public var lockTimeout: Duration = .seconds(60)
 
     public init(batchSize: Int = 4, maxAttempts: Int = 5, priority: Int16 = 100, modelName: String,
                 settings: AnalysisSettings = AnalysisSettings(), domainVerdict: DomainVerdict? = nil) {
@@ -75,7 +77,9 @@ public enum CampaignSubmitter {
         let fingerprint = fingerprint(plan, modelSHA: model.sha256, settingsJSON: settingsJSON,
                                       batchSize: options.batchSize)
         return try connection.transaction { connection in
-            try connection.execute(CampaignSQL.lockName, [plan.name])
+            try AdvisoryLock.acquire(purpose: "the submit lock of campaign \(CampaignName.printable(plan.name))",
+                                     keySQL: CampaignSQL.lockKey, parameters: [plan.name], transactional: true,
+                                     timeout: options.lockTimeout, on: connection)
             if let existing = try connection.query(CampaignSQL.campaignByName, [plan.name]).first {
                 guard try existing.string("fingerprint") == fingerprint else {
                     throw CampaignError.nameTaken(campaign: plan.name)

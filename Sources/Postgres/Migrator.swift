@@ -18,6 +18,8 @@ public struct Migrator {
 
     public let directory: String
     private let logger: Logger
+    /// How long `migrate` waits for the migration lock before naming who holds it.
+    public var lockTimeout: Duration = .seconds(60)
 
     public init(directory: String, logger: Logger = Logger(label: "viroscope.migrate")) {
         self.directory = directory
@@ -52,7 +54,8 @@ public struct Migrator {
     /// Applies the missing migrations and returns the ones it applied (empty when up to date).
     public func migrate(on connection: Connection) throws -> [Migration] {
         let files = try migrations()
-        try connection.query(MigratorSQL.lock)
+        try AdvisoryLock.acquire(purpose: "the migration lock (another migrate is running, or a session holds it)",
+                                 keySQL: MigratorSQL.lockKey, transactional: false, timeout: lockTimeout, on: connection)
         defer { _ = try? connection.query(MigratorSQL.unlock) }
         try connection.executeScript(MigratorSQL.createTable)
         var applied: [Int: (name: String, checksum: String)] = [:]
@@ -108,7 +111,7 @@ public struct Migrator {
 
 enum MigratorSQL {
     /// One lock per schema, so migrators of different schemas (parallel tests) do not wait for each other.
-    static let lock = "SELECT pg_advisory_lock(hashtext('viroscope.migrate:' || current_schema()))"
+    static let lockKey = "hashtext('viroscope.migrate:' || current_schema())"
     static let unlock = "SELECT pg_advisory_unlock(hashtext('viroscope.migrate:' || current_schema()))"
     static let createTable = """
         CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Postgres
 
 struct MigrateCommand: ParsableCommand {
@@ -10,10 +11,19 @@ struct MigrateCommand: ParsableCommand {
     @Option(help: "Migrations directory (default: $VIROSCOPE_MIGRATIONS, then migrations/ found walking up from the executable, then ./migrations).")
     var migrations: String?
 
+    @Option(help: "How long to wait for the migration lock before naming the session that holds it.")
+    var lockTimeout = DurationFlag(argument: "60s")!
+
+    func validate() throws {
+        try NumericFlag.check(lockTimeout.duration, "--lock-timeout", in: .milliseconds(100) ... .seconds(24 * 3600))
+    }
+
     func run() throws {
         let directory = Migrator.locateDirectory(explicit: migrations)
         try database.withConnection("migrate") { connection in
-            let applied = try Migrator(directory: directory, logger: coordinatorLogger).migrate(on: connection)
+            var migrator = Migrator(directory: directory, logger: coordinatorLogger)
+            migrator.lockTimeout = lockTimeout.duration
+            let applied = try migrator.migrate(on: connection)
             if applied.isEmpty {
                 print("database \(connection.target) is up to date (\(directory))")
             } else {

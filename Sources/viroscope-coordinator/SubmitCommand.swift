@@ -75,6 +75,9 @@ struct SubmitCommand: ParsableCommand {
     @Flag(help: "Submit even when the campaign's control wells look unlike the model's training data (the verdict is stored and shown in status and the report).")
     var acceptOutOfDomain = false
 
+    @Option(help: "How long to wait for another submission of the same name (a lock) before naming who holds it.")
+    var lockTimeout = DurationFlag(argument: "60s")!
+
     @Flag(help: "Validate and print what would be submitted, without writing anything.")
     var dryRun = false
 
@@ -83,6 +86,7 @@ struct SubmitCommand: ParsableCommand {
 
     func validate() throws {
         if let problem = CampaignName.problem(name) { throw ValidationError("--name: \(problem)") }
+        try NumericFlag.check(lockTimeout.duration, "--lock-timeout", in: .milliseconds(100) ... .seconds(24 * 3600))
         try NumericFlag.check(batchSize, "--batch-size", in: 1...10_000, unit: "image sets")
         try NumericFlag.check(maxAttempts, "--max-attempts", in: 1...1000)
         try NumericFlag.check(infectionThreshold, "--infection-threshold", in: 0.000_001...1)
@@ -160,9 +164,10 @@ struct SubmitCommand: ParsableCommand {
                 }
                 model = stored
             }
-            let options = SubmissionOptions(batchSize: batchSize, maxAttempts: maxAttempts,
+            var options = SubmissionOptions(batchSize: batchSize, maxAttempts: maxAttempts,
                                             modelName: modelName(model), settings: settings,
                                             domainVerdict: domainVerdict)
+            options.lockTimeout = lockTimeout.duration
             let result = try CampaignSubmitter.submit(plan, model: model, options: options, on: connection)
             if json {
                 let encoder = JSONEncoder()

@@ -23,7 +23,22 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     return 0
 }
 
-#if !VIROSCOPE_LIBFUZZER
+#if VIROSCOPE_LIBFUZZER
+@_silgen_name("LLVMFuzzerRunDriver")
+private func runLibFuzzer(
+    _ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
+
+/// SwiftPM links every executable with `main` aliased to `<module>_main`; in the fuzzing build that is this
+/// function, which hands control to libFuzzer (ops/fuzz also links with --allow-multiple-definition, because
+/// libFuzzer's own `main` comes along, and either one starts the same driver).
+@_cdecl("viroscope_fuzz_main")
+public func viroscopeFuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
+    var count = argc
+    var arguments = argv
+    return runLibFuzzer(&count, &arguments) { data, size in fuzzOneInput(data, size) }
+}
+#else
 @main
 struct Replay {
     static func main() {

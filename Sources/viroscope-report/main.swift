@@ -110,7 +110,7 @@ struct ReportCommand: ParsableCommand {
             fail("\(error)")
         }
         if !report.summary.complete {
-            FileHandle.standardError.write(Data(("note: campaign \(campaign) is still running: "
+            FileHandle.standardError.write(Data(("note: campaign \(CampaignName.printable(campaign)) is still running: "
                 + "\(report.summary.imageSetsDone) of \(report.summary.imageSets) image sets analysed; "
                 + "the report covers what is done\n").utf8))
         }

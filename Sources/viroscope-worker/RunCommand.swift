@@ -120,7 +120,7 @@ struct RunCommand: ParsableCommand {
         try NumericFlag.check(pollInterval.duration, "--poll-interval", in: .milliseconds(10) ... .seconds(3600))
         try NumericFlag.check(shutdownGrace.duration, "--shutdown-grace", in: .zero ... .seconds(24 * 3600))
         try NumericFlag.check(imageSetDeadline.duration, "--image-set-deadline", in: .seconds(1) ... .seconds(24 * 3600))
-        try NumericFlag.check(retryBase.duration, "--retry-base", in: .milliseconds(1) ... .seconds(24 * 3600))
+        try NumericFlag.check(retryBase.duration, "--retry-base", in: .zero ... .seconds(24 * 3600))
         try NumericFlag.check(retryCap.duration, "--retry-cap", in: retryBase.duration ... .seconds(7 * 24 * 3600))
         try NumericFlag.check(maxPixels, "--max-pixels", in: 1...TIFFReader.maximumPixelCount)
         guard !queue.isEmpty else { throw ValidationError("give at least one --queue") }

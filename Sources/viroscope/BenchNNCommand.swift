@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import NeuralNet
 
@@ -33,9 +34,10 @@ struct BenchNNCommand: ParsableCommand {
 
     func validate() throws {
         guard (3...4).contains(stages) else { throw ValidationError("--stages must be 3 or 4") }
-        guard batch > 0, iterations > 0, threads > 0, inputSize >= 16 else {
-            throw ValidationError("--batch, --iterations and --threads must be positive and --input-size at least 16")
-        }
+        try NumericFlag.check(batch, "--batch", in: 1...65_536, unit: "crops")
+        try NumericFlag.check(iterations, "--iterations", in: 1...1_000_000)
+        try NumericFlag.check(threads, "--threads", in: 1...256)
+        try NumericFlag.check(inputSize, "--input-size", in: 16...1024, unit: "pixels")
     }
 
     func run() throws {

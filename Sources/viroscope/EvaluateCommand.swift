@@ -1,5 +1,6 @@
 import Analysis
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import NeuralNet
 
@@ -33,7 +34,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func validate() throws {
         try dataOptions.check(labels: labels)
-        guard threshold.isFinite, threshold >= 0, threshold <= 1 else { throw ValidationError("--threshold must be within 0…1") }
+        try NumericFlag.check(threshold, "--threshold", in: 0.000_001...1)
         if freshReporterThreshold, dataOptions.reporterThreshold != nil {
             throw ValidationError("give either --fresh-reporter-threshold or --reporter-threshold, not both")
         }

@@ -1,5 +1,6 @@
 import Analysis
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import NeuralNet
 
@@ -19,6 +20,10 @@ struct PredictCommand: ParsableCommand {
 
     @Flag(help: "Print JSON.")
     var json = false
+
+    func validate() throws {
+        try NumericFlag.check(threshold, "--threshold", in: 0.000_001...1)
+    }
 
     func run() throws {
         let loaded = try Model.load(directory: URL(fileURLWithPath: model))

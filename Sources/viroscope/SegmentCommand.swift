@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import Imaging
 
@@ -60,6 +61,8 @@ struct SegmentCommand: ParsableCommand {
             throw ValidationError("--threshold manual needs --manual-threshold V")
         }
         guard (1...1_000).contains(self.repeat) else { throw ValidationError("--repeat must be within 1…1000") }
+        try NumericFlag.check(page, "--page", in: 0...65_535)
+        if let manualThreshold { try NumericFlag.checkFinite(manualThreshold, "--manual-threshold") }
         if let problem = settings.problem { throw ValidationError(problem) }
     }
 

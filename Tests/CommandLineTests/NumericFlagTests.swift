@@ -90,6 +90,13 @@ import TestSupport
             ("viroscope", ["inspect", "x.tif", "--max-pixels", "0"]),
             ("viroscope", ["segment", "x.tif", "--min-area", "500", "--max-area", "10"]),
             ("viroscope", ["no-such-command"]),
+            ("viroscope", ["segment", "x.tif", "--page", "-1"]),
+            ("viroscope", ["segment", "x.tif", "--threshold", "manual", "--manual-threshold", "nan"]),
+            ("viroscope", ["predict", "--model", "m", "x.tif", "--threshold", "2"]),
+            ("viroscope", ["predict", "--model", "m", "x.tif", "--threshold", "nan"]),
+            ("viroscope", ["evaluate", "--model", "m", "--data", "d", "--threshold", "-1"]),
+            ("viroscope", ["bench-nn", "--batch", "1000000000000"]),
+            ("viroscope", ["bench-nn", "--threads", "0"]),
             ("viroscope-coordinator", ["no-such-command"]),
             ("viroscope-worker", ["run", "--no-such-flag"]),
         ]

@@ -68,7 +68,7 @@ import Screening
         #expect(throws: ScreeningError.invalidRow(file: "m.csv", row: 2, message: "path '/etc/passwd' escapes the image root: absolute paths are not allowed")) {
             try ImageManifest.parse(header + "P,A01,1,1,DAPI,/etc/passwd\n", file: "m.csv")
         }
-        #expect(throws: ScreeningError.invalidRow(file: "m.csv", row: 2, message: "site '0' is not a positive whole number")) {
+        #expect(throws: ScreeningError.invalidRow(file: "m.csv", row: 2, message: "site '0' is not a whole number within 1…999999")) {
             try ImageManifest.parse(header + "P,A01,0,1,DAPI,a.tif\n", file: "m.csv")
         }
     }
