@@ -33,6 +33,13 @@ public struct TrainingSettings: Sendable {
     /// Per-class loss weights; nil weights classes by inverse frequency so a rare class is not ignored.
     public var classWeights: [Float]?
     public var augmentation: Augmentation = Augmentation()
+    /// Start from these weights (every tensor of the architecture, e.g. an existing model's) instead of a random
+    /// initialisation: fine-tuning a model on a lab's own plates.
+    public var initialWeights: [String: Tensor]?
+    /// After training, fit a temperature on the validation split and fold it into the last dense layer, so the
+    /// probabilities are calibrated (a 0.9 is right about nine times in ten). Dividing the logits by T keeps
+    /// every arg-max, so no call at 0.5 changes. Needs a validation split and a network ending dense → softmax.
+    public var temperatureScaling = false
     /// Recorded in the model's provenance.
     public var trainingCommand: String?
     /// Recorded in the model's provenance (e.g. the campaign or files the crops came from).
@@ -62,6 +69,12 @@ public struct TrainingReport: Sendable, Equatable, Codable {
     public var classWeights: [Float]
     /// Metrics of the returned model on the validation split (nil without one).
     public var validation: ClassificationMetrics?
+    /// How the validation split was drawn: `nucleus` (random crops) or `group` (whole image sets).
+    public var validationSplit: String?
+    /// The temperature folded into the last dense layer (nil when not calibrated).
+    public var temperature: Double?
+    /// p(infected) that maximises balanced accuracy (Youden's J) on the validation split, for the returned model.
+    public var operatingThreshold: Double?
 }
 
 /// Why training could not start.
@@ -96,7 +109,11 @@ public final class Trainer {
     /// Trains on `samples` (N×C×H×W values, row-major) with class-index `labels`; `progress` is called after each
     /// epoch, `stepProgress` after each optimiser step with the step within the epoch and the steps per epoch
     /// (for a progress bar). Returns the model with the best validation loss (or the last epoch's, without validation).
-    public func train(samples: [Float], labels: [Int], progress: ((EpochReport) -> Void)? = nil,
+    ///
+    /// `groups` (one per sample, e.g. the image set a crop came from) makes the validation split hold out whole
+    /// groups: neighbouring nuclei of one image share its focus, stain and background, and a split by nucleus
+    /// lets the network be validated on near-copies of what it trained on.
+    public func train(samples: [Float], labels: [Int], groups: [Int]? = nil, progress: ((EpochReport) -> Void)? = nil,
                       stepProgress: ((_ step: Int, _ steps: Int) -> Void)? = nil) throws
         -> (model: Model, report: TrainingReport)
     {
@@ -123,12 +140,30 @@ public final class Trainer {
             throw TrainingError.invalidSettings("class weights must be \(classes) non-negative numbers")
         }
 
+        if let groups, groups.count != labels.count {
+            throw TrainingError.invalidSettings("\(groups.count) groups for \(labels.count) samples")
+        }
         var generator = SeededGenerator(seed: settings.seed)
         var order = Array(labels.indices)
         generator.shuffle(&order)
         let validationCount = settings.validationFraction > 0 ? max(1, Int(Double(labels.count) * settings.validationFraction)) : 0
-        let validationIndices = Array(order.prefix(validationCount))
+        var validationIndices = Array(order.prefix(validationCount))
         var trainIndices = Array(order.dropFirst(validationCount))
+        var split = "nucleus"
+        if let groups, validationCount > 0, Set(groups).count >= 2 {
+            // Whole groups, in a seeded order, until the validation split is as large as asked (never all groups).
+            var ids = Array(Set(groups)).sorted()
+            generator.shuffle(&ids)
+            var held = Set<Int>(), heldCount = 0
+            let sizes = Dictionary(grouping: groups, by: { $0 }).mapValues(\.count)
+            for id in ids.dropLast() where heldCount < validationCount {
+                held.insert(id)
+                heldCount += sizes[id] ?? 0
+            }
+            validationIndices = order.filter { held.contains(groups[$0]) }
+            trainIndices = order.filter { !held.contains(groups[$0]) }
+            split = "group"
+        }
         guard !trainIndices.isEmpty else { throw TrainingError.tooFewSamples(labels.count) }
 
         let classWeights = settings.classWeights ?? {
@@ -137,8 +172,14 @@ public final class Trainer {
             return counts.map { $0 > 0 ? Float(trainIndices.count) / Float(classes * $0) : 0 }
         }()
 
-        let network = Network(resolved: resolved, weights: Network.initialWeights(resolved, generator: &generator),
-                              dropoutSeed: settings.seed)
+        var startWeights = Network.initialWeights(resolved, generator: &generator)
+        if let given = settings.initialWeights {
+            do { _ = try Model(architecture: architecture, weights: given) } catch {
+                throw TrainingError.invalidSettings("the weights to fine-tune do not fit the architecture: \(error)")
+            }
+            startWeights = given
+        }
+        let network = Network(resolved: resolved, weights: startWeights, dropoutSeed: settings.seed)
         // The loss works on logits; a trailing softmax layer is skipped in training and evaluation.
         let logitLayers = architecture.layers.last?.type == .softmax ? network.layers.count - 1 : network.layers.count
         let optimiser = AdamW(parameters: network.parameters, learningRate: settings.learningRate,
@@ -201,8 +242,16 @@ public final class Trainer {
             }
         }
 
-        let finalWeights = best?.weights ?? network.exportWeights()
+        var finalWeights = best?.weights ?? network.exportWeights()
         let bestEpoch = best?.epoch ?? epochs.count
+        var temperature: Double?
+        if settings.temperatureScaling, !validationIndices.isEmpty,
+           let calibrated = try Calibration.foldTemperature(architecture: architecture, weights: finalWeights,
+                                                            samples: samples, labels: labels, indices: validationIndices,
+                                                            sampleSize: sampleSize) {
+            finalWeights = calibrated.weights
+            temperature = calibrated.temperature
+        }
         var arch = architecture
         var provenance = Provenance(createdAt: settings.createdAt ?? ISO8601DateFormatter().string(from: Date()), software: "viroscope NeuralNet",
                                     trainingCommand: settings.trainingCommand, data: settings.dataDescription,
@@ -219,9 +268,16 @@ public final class Trainer {
         }
         arch.provenance = provenance
         model = try Model(architecture: arch, weights: finalWeights)
+        var operatingThreshold: Double?
+        if !validationIndices.isEmpty {
+            operatingThreshold = try Calibration.youdenThreshold(model, samples: samples, labels: labels,
+                                                                 indices: validationIndices, sampleSize: sampleSize)
+        }
         let report = TrainingReport(epochs: epochs, bestEpoch: bestEpoch, stoppedEarly: stoppedEarly,
                                     trainingSamples: trainIndices.count, validationSamples: validationIndices.count,
-                                    classWeights: classWeights, validation: metrics)
+                                    classWeights: classWeights, validation: metrics,
+                                    validationSplit: validationIndices.isEmpty ? nil : split,
+                                    temperature: temperature, operatingThreshold: operatingThreshold)
         return (model, report)
     }
 

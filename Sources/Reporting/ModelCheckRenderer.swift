@@ -11,11 +11,14 @@ public enum ModelCheckRenderer {
             [plate.plate, "\(plate.nuclei)", format(plate.kappa), format(plate.wellCorrelation),
              percent(plate.negativeControlRate), percent(plate.positiveControlRate), verdict(plate)]
         }
-        out += "\nModel check" + (check.domainSummary.map { " (domain: \($0))" } ?? "") + "\n"
+        // The domain verdict's reasons are in the alerts above when they matter; the heading only names it.
+        out += "\nModel check" + (check.domainStatus.map { " (model domain at submission: \($0.replacingOccurrences(of: "_", with: " ")))" } ?? "") + "\n"
         out += TableRenderer.table(["plate", "nuclei_with_reporter", "kappa", "well_r", "neg_ctrl_%", "pos_ctrl_%", "verdict"],
                                    rows, numeric: [false, true, true, true, true, true, false])
         if let kappa = check.kappa {
             out += "campaign: Cohen's κ \(format(kappa)) on nuclei, well correlation \(format(check.wellCorrelation))\n"
+        } else {
+            out += "no reporter calls to compare with (no reporter channel, or no reporter threshold could be calibrated)\n"
         }
         return out + "\n"
     }

@@ -93,6 +93,10 @@ struct EvaluateCommand: ParsableCommand {
               + (set.unlabelled > 0 ? " (not scored)" : ""))
         print(String(format: "accuracy  %.4f\nprecision %.4f\nrecall    %.4f\nF1        %.4f", metrics.accuracy,
                      metrics.precision, metrics.recall, metrics.f1))
+        // Per class: what separates methods when a share of one class is barely visible (issue 10's table).
+        let c = metrics.confusion
+        func share(_ right: Int, _ total: Int) -> String { total > 0 ? String(format: "%.4f", Double(right) / Double(total)) : "n/a" }
+        print("per class uninfected \(share(c[0][0], c[0][0] + c[0][1]))  infected \(share(c[1][1], c[1][0] + c[1][1]))")
         print("ROC AUC   " + (metrics.rocAUC.map { String(format: "%.4f", $0) } ?? "n/a"))
         print("confusion [[TN, FP], [FN, TP]] = \(metrics.confusion)")
     }

@@ -57,6 +57,18 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Fraction of the nuclei held out for validation and choosing the best epoch.")
     var validationFraction = 0.2
 
+    @Option(help: "Validation split: image-set (whole image sets held out, no near-copies of training crops in validation) or nucleus.")
+    var splitBy = "image-set"
+
+    @Option(help: "Augmentation: basic (flips, 90° turns, gain, offset) or strong (also scale, aspect, shifts, blur, noise, gamma).")
+    var augment = "basic"
+
+    @Option(help: "Start from this model's weights (its architecture; --stages and --crop-size are ignored). Use a lower --learning-rate, e.g. 5e-4.")
+    var fineTune: String?
+
+    @Flag(help: "Skip temperature scaling (calibrated probabilities are fitted on the validation split by default).")
+    var noCalibration = false
+
     func validate() throws {
         try dataOptions.check(labels: labels)
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
@@ -69,13 +81,22 @@ struct TrainCommand: ParsableCommand {
         guard bnRecalibration >= 0 else { throw ValidationError("--bn-recalibration must not be negative") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         guard patience.map({ $0 >= 1 }) ?? true else { throw ValidationError("--patience must be at least 1") }
+        guard ["image-set", "nucleus"].contains(splitBy) else { throw ValidationError("--split-by must be image-set or nucleus") }
+        guard ["basic", "strong"].contains(augment) else { throw ValidationError("--augment must be basic or strong") }
         guard validationFraction > 0, validationFraction < 1 else {
             throw ValidationError("--validation-fraction must be between 0 and 1")
         }
     }
 
     func run() throws {
-        let architecture = Architecture.defaultClassifier(inputSize: cropSize, stages: stages)
+        var architecture = Architecture.defaultClassifier(inputSize: cropSize, stages: stages)
+        var startModel: Model?
+        if let fineTune {
+            let base = try Model.load(directory: URL(fileURLWithPath: fineTune))
+            architecture = base.architecture
+            architecture.provenance = nil
+            startModel = base
+        }
         let set = try dataOptions.collect(labels: labels, input: architecture.input, maxImageSets: maxImageSets)
         stderrLine("\(set.count) labelled nuclei (\(set.infected) infected) from \(set.imageSets.count) image sets"
                    + (set.reporterThreshold.map { String(format: "; reporter threshold %.1f", $0) } ?? "")
@@ -90,13 +111,17 @@ struct TrainCommand: ParsableCommand {
         settings.batchSize = batchSize
         settings.batchNormRecalibrationSamples = bnRecalibration
         settings.validationFraction = validationFraction
+        settings.augmentation = augment == "strong" ? .strong : Augmentation()
+        settings.initialWeights = startModel?.weights
+        settings.temperatureScaling = !noCalibration
         settings.patience = patience ?? (schedule == .cosine ? epochs : 6)
         settings.trainingCommand = (["viroscope"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         settings.dataDescription = "\(set.count) nuclei (\(set.infected) infected), labels: \(labels)"
         let started = Date()
         var epochProgress = ProgressReporter("epoch 1/\(epochs)", terminalOnly: true)
         let (model, report) = try Trainer(architecture: architecture, settings: settings)
-            .train(samples: set.crops, labels: set.labels, progress: { epoch in
+            .train(samples: set.crops, labels: set.labels, groups: splitBy == "image-set" ? set.origins : nil,
+                   progress: { epoch in
                 epochProgress.finish()
                 epochProgress = ProgressReporter("epoch \(epoch.epoch + 1)/\(epochs)", terminalOnly: true)
                 let elapsed = Date().timeIntervalSince(started)
@@ -124,6 +149,14 @@ struct TrainCommand: ParsableCommand {
             .save(modelDirectory: directory)
         print("model \(model.sha256) saved to \(out) (best epoch \(report.bestEpoch), "
               + String(format: "%.0f s", Date().timeIntervalSince(started)) + ")")
+        if let startModel { print("fine-tuned from \(fineTune ?? "") (model \(startModel.sha256.prefix(12)))") }
+        if let temperature = report.temperature {
+            print(String(format: "calibration: temperature %.3f folded into the last layer", temperature))
+        }
+        if let split = report.validationSplit {
+            print("validation: \(report.validationSamples) nuclei held out by \(split == "group" ? "whole image set" : "nucleus")"
+                  + (report.operatingThreshold.map { String(format: "; best operating threshold p ≥ %.3f (Youden)", $0) } ?? ""))
+        }
         if let validation = report.validation {
             print(String(format: "validation: accuracy %.3f  precision %.3f  recall %.3f  F1 %.3f",
                          validation.accuracy, validation.precision, validation.recall, validation.f1)
