@@ -23,7 +23,7 @@ import math
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -367,7 +367,8 @@ def window(n: Nucleus, size: int, extent: float, pad: float = 2.0, harmonics: in
     for k, amp, phase in n.coeffs[:harmonics]:
         zk = zk * z  # harmonics start at k = 2
         perturb += np.float32(amp * boost * math.cos(phase)) * zk.real - np.float32(amp * boost * math.sin(phase)) * zk.imag
-    rho = rho_e / np.maximum(perturb, np.float32(0.6))
+    # Clipped so that the outline never reaches the window's edge (reach is 1.35 a), which would cut it straight.
+    rho = rho_e / np.clip(perturb, np.float32(0.6), np.float32(1.3))
     return Window(slice(y0, y1), slice(x0, x1), u, v, rho, 0.5 * (n.a + n.b))
 
 
