@@ -214,7 +214,7 @@ class Nucleus:
 
 def fourier_coeffs(rng: np.random.Generator, irregularity: float) -> np.ndarray:
     ks = np.arange(2, 8, dtype=np.float64)
-    amps = rng.normal(0.0, 1.0, ks.size) * irregularity * 0.07 / ks ** 1.1
+    amps = rng.normal(0.0, 1.0, ks.size) * irregularity * 0.1 / ks ** 1.6
     phases = rng.uniform(0.0, 2.0 * math.pi, ks.size)
     return np.stack([ks, amps, phases], axis=1)
 
