@@ -23,7 +23,7 @@ import math
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -214,7 +214,7 @@ class Nucleus:
 
 def fourier_coeffs(rng: np.random.Generator, irregularity: float) -> np.ndarray:
     ks = np.arange(2, 8, dtype=np.float64)
-    amps = rng.normal(0.0, 1.0, ks.size) * irregularity * 0.07 / ks ** 1.1
+    amps = rng.normal(0.0, 1.0, ks.size) * irregularity * 0.1 / ks ** 1.6
     phases = rng.uniform(0.0, 2.0 * math.pi, ks.size)
     return np.stack([ks, amps, phases], axis=1)
 
@@ -367,7 +367,8 @@ def window(n: Nucleus, size: int, extent: float, pad: float = 2.0, harmonics: in
     for k, amp, phase in n.coeffs[:harmonics]:
         zk = zk * z  # harmonics start at k = 2
         perturb += np.float32(amp * boost * math.cos(phase)) * zk.real - np.float32(amp * boost * math.sin(phase)) * zk.imag
-    rho = rho_e / np.maximum(perturb, np.float32(0.6))
+    # Clipped so that the outline never reaches the window's edge (reach is 1.35 a), which would cut it straight.
+    rho = rho_e / np.clip(perturb, np.float32(0.6), np.float32(1.3))
     return Window(slice(y0, y1), slice(x0, x1), u, v, rho, 0.5 * (n.a + n.b))
 
 
@@ -584,6 +585,12 @@ class FieldResult:
     conditions: FieldConditions
 
 
+def nuclei_per_field(diff: Difficulty, line: CellLine, obj: Objective, size: int) -> float:
+    """How many nuclei cover the difficulty's share of a field, before the drug and well-to-well variation."""
+    mean_a = line.diameter_um / 2.0 / obj.pixel_um
+    return diff.coverage * size * size / (math.pi * mean_a * mean_a * line.aspect)
+
+
 def logit(p: float) -> float:
     p = min(max(p, 1e-6), 1 - 1e-6)
     return math.log(p / (1 - p))
@@ -594,10 +601,9 @@ def make_field(st: Settings, plate_index: int, well: WellDesign, well_rate: floa
     diff, line, obj, size = st.difficulty, st.line, st.objective, st.size
     rng = np.random.default_rng([st.seed, plate_index, well.row, well.col, site])
     mean_a = line.diameter_um / 2.0 / obj.pixel_um
-    mean_area = math.pi * mean_a * mean_a * line.aspect
     edge = 0.88 if (well.row in (0, plate_dimensions(st.plate_format)[0] - 1)
                     or well.col in (0, plate_dimensions(st.plate_format)[1] - 1)) and diff.name != "easy" else 1.0
-    count = int(diff.coverage * size * size / mean_area * well.viability * edge * np.exp(rng.normal(0, 0.12)))
+    count = int(nuclei_per_field(diff, line, obj, size) * well.viability * edge * np.exp(rng.normal(0, 0.12)))
     nuclei = place_nuclei(rng, size, max(count, 1), line, diff, mean_a)
 
     # Infection: a smooth field makes infected cells cluster a little (spread to neighbours).
@@ -692,7 +698,8 @@ def make_field(st: Settings, plate_index: int, well: WellDesign, well_rate: floa
         return (img + background) * illum
 
     w1 = optics_pass(nuc * optics.stain, 0.46, 0.10, optics.background_w1)
-    w2 = optics_pass(gfp * optics.reporter * 1.6, 0.51, 0.04, optics.background_w2)
+    # Hoechst's broad emission tail leaks ~1 % into the GFP filter set.
+    w2 = optics_pass(gfp * optics.reporter * 1.6 + 0.01 * nuc * optics.stain, 0.51, 0.04, optics.background_w2)
     hot = int(diff.hot_pixels * size * size / 1e6)
     img1 = expose(rng, w1 * diff.photons, st.camera, optics.column_pattern_w1, hot)
     img2 = expose(rng, w2 * diff.photons, st.camera, optics.column_pattern_w2, hot)
@@ -758,14 +765,15 @@ def run(st: Settings, jobs: int, log) -> None:
         optics = make_plate_optics(prng, st.size, st.difficulty)
         plate_max = float(np.clip(st.virus.max_rate * np.exp(prng.normal(0.0, 0.08)), 0.05, 0.95))
         for w in wells:
-            if st.only_wells and w.well not in st.only_wells:
-                continue
             expected = 0.0 if w.control == "negative" else plate_max * (1.0 - w.inhibition)
             if expected > 0:
                 k = st.difficulty.well_overdispersion
                 rate = float(prng.beta(expected * k + 1e-3, (1 - expected) * k + 1e-3))
             else:
                 rate = 0.0
+            # Drawn for every well first, so that a well is the same whichever others --wells asks for.
+            if st.only_wells and w.well not in st.only_wells:
+                continue
             design_rows.append([f"PLATE{p + 1:02d}", w.well, f"{expected:.4f}", f"{rate:.4f}", f"{w.viability:.4f}"])
             for s in range(1, st.sites + 1):
                 tasks.append((st, p, w, rate, s, optics))
@@ -875,8 +883,14 @@ def parse(argv: Sequence[str]) -> Tuple[Settings, int]:
     if unknown:
         raise UsageError(f"--wells: {unknown[0]} is not a well of a {a.plate_format}-well plate")
     virus = VIRUSES[a.virus]
+    line = CELL_LINES[a.cell_line or virus.default_cell_line]
+    diff = DIFFICULTIES[a.difficulty]
+    expected = nuclei_per_field(diff, line, OBJECTIVES[a.magnification], a.size)
+    if expected * 1.5 > 65535:
+        raise UsageError(f"--size {a.size} at {a.magnification} gives about {expected:.0f} nuclei per field, "
+                         f"more than a 16-bit label mask can number safely; use a smaller --size")
     st = Settings(out=a.out, plates=a.plates, virus=virus, objective=OBJECTIVES[a.magnification],
-                  line=CELL_LINES[a.cell_line or virus.default_cell_line], difficulty=DIFFICULTIES[a.difficulty],
+                  line=line, difficulty=diff,
                   camera=CAMERAS[a.bit_depth], sites=a.sites, size=a.size, seed=a.seed,
                   plate_format=a.plate_format, ic50=a.ic50, hill=a.hill,
                   compression=None if a.compression == "none" else "lzw", only_wells=only)

@@ -68,6 +68,13 @@ class UsageErrors(unittest.TestCase):
             self.assertEqual(code, 2)
             self.assertIn("P24", err)
 
+    def test_a_field_too_large_for_a_16_bit_label_mask_is_refused(self):
+        with tempfile.TemporaryDirectory() as d:
+            code, err = run(["--out", d, "--size", "8192", "--magnification", "10x", "--cell-line", "hek293"])
+            self.assertEqual(code, 2)
+            self.assertIn("label mask", err)
+            self.assertEqual(os.listdir(d), [])
+
     def test_unwritable_output_is_a_runtime_error(self):
         with tempfile.TemporaryDirectory() as d:
             blocker = os.path.join(d, "file")
@@ -163,6 +170,17 @@ class Output(unittest.TestCase):
         self.assertEqual(run(["--out", other, "--seed", "12"] + SMALL)[0], 0)
         self.assertNotEqual(digests(self.out)["PLATE01/PLATE01_A12_s1_w1.tif"],
                             digests(other)["PLATE01/PLATE01_A12_s1_w1.tif"])
+
+
+    def test_a_well_is_the_same_whichever_other_wells_are_made(self):
+        alone = os.path.join(self.tmp.name, "alone")
+        code, err = run(["--out", alone, "--seed", "11", "--size", "160", "--sites", "2", "--wells", "B06"])
+        self.assertEqual(code, 0, err)
+        for name in ("PLATE01/PLATE01_B06_s2_w1.tif", "PLATE01/PLATE01_B06_s2_w2.tif", "truth/PLATE01_B06_s2.csv"):
+            self.assertEqual(digests(alone)[name], digests(self.out)[name], name)
+        rate = lambda folder: [r["well_rate"] for r in read_csv(os.path.join(folder, "truth", "wells-expected.csv"))  # noqa: E731
+                               if r["well"] == "B06"]
+        self.assertEqual(rate(alone), rate(self.out))
 
 
 class Variants(unittest.TestCase):
