@@ -21,14 +21,19 @@ public enum CampaignDomainCheck {
         }
         if chosen.isEmpty { chosen = spread(wells.flatMap(\.imageSets), count: 2 * perControl) }
         let segmenter = try Segmenter(settings: segmentation)
-        let root = URL(fileURLWithPath: plan.imageRoot)
         var sample = DomainSample()
+        var unreadable: [String] = []
         for set in chosen {
             guard let relative = set.channels[plan.channels.nuclear] else { continue }
-            let path = root.appendingPathComponent(relative).path
-            do { sample.add(segmenter.segment(try TIFFReader.read(path: path))) } catch {
-                throw AnalysisError(file: path, reason: "\(error)")
+            // An image that cannot be read (over the pixel budget, truncated) is that image set's error, reported
+            // by submit's header check and recorded by the worker; the domain is judged on the others.
+            do { sample.add(segmenter.segment(try TIFFReader.read(path: relative, under: plan.imageRoot))) } catch {
+                unreadable.append(relative)
             }
+        }
+        if !unreadable.isEmpty, unreadable.count == chosen.count {
+            return DomainVerdict(status: .unchecked,
+                                 reasons: ["none of the \(chosen.count) sampled images could be read (first: \(unreadable[0]))"])
         }
         return DomainCheck.compare(sample, with: domain)
     }
