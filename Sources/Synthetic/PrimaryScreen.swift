@@ -2,7 +2,7 @@ import Foundation
 import Imaging
 import Screening
 
-/// A synthetic primary screen with known truth: a compound library at one concentration on 384-well plates,
+/// A synthetic primary screen with known truth: a compound library at one concentration on 384- or 1536-well plates,
 /// controls in columns 1–4, true antivirals of varying strength, cytotoxic compounds (fewer nuclei, half of them
 /// also lower infection) and inert ones, with an optional edge effect.
 ///
@@ -57,8 +57,8 @@ public struct PrimaryScreen: Sendable {
         let byWell = Dictionary(library.filter { $0.libraryPlate == libraryPlate }.map { ($0.well, $0) },
                                 uniquingKeysWith: { first, _ in first })
         let s = settings
-        return ScreenSettings.format.wells.compactMap { well in
-            let depth = Double(ScreenSettings.edgeDepth(well))
+        return s.format.wells.compactMap { well in
+            let depth = Double(s.edgeDepth(well))
             let edgeCells = 1 - s.edgeCellLoss * depth
             var condition = WellCondition(well: well)
             condition.unit = "uM"

@@ -23,10 +23,10 @@ public struct ScreenCompound: Sendable, Codable, Equatable {
     public var well: WellPosition
 }
 
-/// Settings of a synthetic primary screen: a compound library at one concentration on 384-well plates.
+/// Settings of a synthetic primary screen: a compound library at one concentration on 384- or 1536-well plates.
 ///
 /// Layout of every plate: columns 1–2 negative controls (no virus), 3–4 positive controls (virus, no compound),
-/// columns 5–24 one compound per well (320 per plate) in reading order. Each library plate is imaged in
+/// the other columns one compound per well in reading order (320 per 384-well plate, 1408 per 1536-well plate). Each library plate is imaged in
 /// `replicates` replicate plates with the same layout (PLATE01 and PLATE02 are replicates of library plate 1 when
 /// `replicates` is 2).
 public struct ScreenSettings: Sendable, Codable, Equatable {
@@ -44,10 +44,12 @@ public struct ScreenSettings: Sendable, Codable, Equatable {
     public var negativeInfection: Double
     /// Concentration of every compound, µM.
     public var concentration: Double
+    /// 384 or 1536 wells.
+    public var format: PlateFormat
 
     public init(compounds: Int = 320, replicates: Int = 2, antiviralFraction: Double = 0.08, cytotoxicFraction: Double = 0.06,
                 edgeInfection: Double = 0, edgeCellLoss: Double = 0, positiveInfection: Double = 0.6,
-                negativeInfection: Double = 0.01, concentration: Double = 10) {
+                negativeInfection: Double = 0.01, concentration: Double = 10, format: PlateFormat = .wells384) {
         self.compounds = compounds
         self.replicates = replicates
         self.antiviralFraction = antiviralFraction
@@ -57,13 +59,13 @@ public struct ScreenSettings: Sendable, Codable, Equatable {
         self.positiveInfection = positiveInfection
         self.negativeInfection = negativeInfection
         self.concentration = concentration
+        self.format = format
     }
 
-    /// Sample wells per plate.
-    public static let samplesPerPlate = 320
-    public static let format = PlateFormat.wells384
+    /// Sample wells per plate: every well outside the four control columns.
+    public var samplesPerPlate: Int { format.wellCount - 4 * format.rows }
 
-    public var libraryPlates: Int { max(1, (compounds + Self.samplesPerPlate - 1) / Self.samplesPerPlate) }
+    public var libraryPlates: Int { max(1, (compounds + samplesPerPlate - 1) / samplesPerPlate) }
     public var plates: Int { libraryPlates * replicates }
 
     /// The library plate a screening plate (1-based) shows.
@@ -73,7 +75,8 @@ public struct ScreenSettings: Sendable, Codable, Equatable {
         func check(_ condition: Bool, _ message: String) throws {
             if !condition { throw SyntheticCampaignError.invalidSettings(message) }
         }
-        try check((1...10_000).contains(compounds), "compounds must be 1–10000, not \(compounds)")
+        try check(format != .wells96, "primary screens use 384- or 1536-well plates, not \(format)")
+        try check((1...50_000).contains(compounds), "compounds must be 1–50000, not \(compounds)")
         try check((1...4).contains(replicates), "replicates must be 1–4, not \(replicates)")
         try check(plates <= 99, "\(compounds) compounds in \(replicates) replicate(s) need \(plates) plates; at most 99")
         try check(antiviralFraction >= 0 && cytotoxicFraction >= 0 && antiviralFraction + cytotoxicFraction <= 1,
@@ -86,12 +89,12 @@ public struct ScreenSettings: Sendable, Codable, Equatable {
     }
 
     /// How many outer rows/columns a well is in (0, 1, or 2 for a corner).
-    public static func edgeDepth(_ well: WellPosition) -> Int {
+    public func edgeDepth(_ well: WellPosition) -> Int {
         (well.row == 0 || well.row == format.rows - 1 ? 1 : 0) + (well.column == 1 || well.column == format.columns ? 1 : 0)
     }
 
     /// The sample wells of a plate, in the order compounds fill them.
-    public static var sampleWells: [WellPosition] {
+    public var sampleWells: [WellPosition] {
         format.wells.filter { $0.column > 4 }
     }
 
@@ -107,7 +110,8 @@ public struct ScreenSettings: Sendable, Codable, Equatable {
         for i in stride(from: kinds.count - 1, to: 0, by: -1) {
             kinds.swapAt(i, generator.integer(in: 0...i))
         }
-        let wells = Self.sampleWells
+        let wells = sampleWells
+        let perPlate = samplesPerPlate
         return kinds.enumerated().map { index, kind in
             var inhibition = 0.0, viability = 1.0
             switch kind {
@@ -124,8 +128,8 @@ public struct ScreenSettings: Sendable, Codable, Equatable {
                 viability = generator.uniform(0.92, 1.08)
             }
             return ScreenCompound(name: String(format: "CMPD%04d", index + 1), kind: kind, inhibition: inhibition,
-                                  viability: viability, libraryPlate: index / Self.samplesPerPlate + 1,
-                                  well: wells[index % Self.samplesPerPlate])
+                                  viability: viability, libraryPlate: index / perPlate + 1,
+                                  well: wells[index % perPlate])
         }
     }
 }

@@ -19,7 +19,8 @@ struct ReportCommand: ParsableCommand {
             response (4-parameter logistic: IC50 with 95% CI, Hill slope, R²; CC50 from viability and the \
             selectivity index CC50/IC50), hit list, campaign summary.
             Screens: every well gets percent of control, normalised percent inhibition (NPI), robust z and B-score \
-            of its infection rate, and viability (nuclei per site relative to the plate's negative controls). A \
+            of its infection rate, and viability (nuclei per site relative to the plate's viability_reference wells, \
+            else its negative controls). A \
             compound (replicate wells of one treatment and concentration, on any plate) is a hit when its combined \
             score <= --score-threshold (robust z or B-score only) or its inhibition >= --inhibition-threshold, AND \
             its viability >= --viability-threshold. Plates with Z' < 0 are marked failed and left out of hit \

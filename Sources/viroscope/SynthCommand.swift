@@ -16,7 +16,7 @@ struct SynthCommand: ParsableCommand {
             (PLATE01/PLATE01_A01_s1_w1.tif nuclear stain, _w2 reporter); truth goes to truth/, the layout to \
             plate-map.csv, settings and the true IC50 to campaign.json. The same seed gives the same bytes.
             With --screen: a primary screen instead, --compounds compounds at one concentration on 384-well plates \
-            (columns 1-2 negative, 3-4 positive controls, 320 compounds per plate), each library plate imaged on \
+            (or --format 1536; columns 1-2 negative, 3-4 positive controls, 320 or 1408 compounds per plate), each library plate imaged on \
             --replicates plates; true antivirals, cytotoxic and inert compounds, optional --edge-effect; one site \
             per well, 384x384 px by default; truth in truth/compounds.csv, layout in plate-map.csv (plate column) \
             and library.csv.
@@ -26,6 +26,8 @@ struct SynthCommand: ParsableCommand {
     enum FormatOption: Int, ExpressibleByArgument, CaseIterable {
         case wells96 = 96
         case wells384 = 384
+        /// Screens only (--screen).
+        case wells1536 = 1536
     }
 
     @Option(name: .long, help: "Output directory (created; must be empty unless --force).")
@@ -34,7 +36,7 @@ struct SynthCommand: ParsableCommand {
     @Option(name: .long, help: "Number of plates.")
     var plates: Int = 1
 
-    @Option(name: .long, help: "Plate format: 96 or 384 wells.")
+    @Option(name: .long, help: "Plate format: 96 or 384 wells (with --screen: 384 or 1536).")
     var format: FormatOption = .wells96
 
     @Option(name: .long, help: "Fields of view (sites) per well.")
@@ -103,6 +105,9 @@ struct SynthCommand: ParsableCommand {
                 throw ValidationError(error.description)
             }
             return
+        }
+        if format == .wells1536 {
+            throw ValidationError("--format 1536 is for --screen; dose-response campaigns use 96 or 384 wells")
         }
         do {
             try settings.validate()

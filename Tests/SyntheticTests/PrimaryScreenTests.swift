@@ -44,6 +44,19 @@ import Screening
         #expect(throws: SyntheticCampaignError.self) { try PrimaryScreen(settings: ScreenSettings(edgeInfection: 0.9)) }
     }
 
+    @Test func screensOn1536WellPlates() throws {
+        let settings = ScreenSettings(compounds: 2000, replicates: 1, edgeInfection: 0.1, format: .wells1536)
+        #expect(settings.samplesPerPlate == 1408 && settings.libraryPlates == 2)
+        let screen = try PrimaryScreen(settings: settings, imageSize: 64, nucleiPerImage: 4, seed: 2)
+        let wells = screen.wells(plate: 1)
+        #expect(wells.count == 1536)
+        #expect(wells.filter { $0.condition.control == .negative }.count == 64)
+        #expect(screen.wells(plate: 2).filter { $0.compound != nil }.count == 2000 - 1408)
+        let corner = try #require(wells.first { $0.condition.well.description == "AF48" })
+        #expect(settings.edgeDepth(corner.condition.well) == 2)
+        #expect(throws: SyntheticCampaignError.self) { try ScreenSettings(format: .wells96).validate() }
+    }
+
     @Test func writesImagesMapsAndTruth() throws {
         let dir = try TemporaryDirectory()
         let screen = try PrimaryScreen(settings: ScreenSettings(compounds: 30, replicates: 2), imageSize: 32, nucleiPerImage: 1, seed: 9)
