@@ -9,8 +9,9 @@ import Screening
 public enum CampaignDomainCheck {
     /// Samples up to `perControl` image sets of negative and of positive control wells (any wells when the plate
     /// map names no controls) and returns the verdict; `.unchecked` when the model has no domain statistics.
+    /// `imageScale` resamples the sampled images first, as the workers will when the campaign is scale-normalised.
     public static func check(_ plan: CampaignPlan, domain: ModelDomain?, segmentation: SegmentationSettings,
-                             perControl: Int = 6) throws -> DomainVerdict {
+                             imageScale: Double? = nil, perControl: Int = 6) throws -> DomainVerdict {
         guard let domain else {
             return DomainVerdict(status: .unchecked, reasons: ["the model has no domain.json (training-data statistics)"])
         }
@@ -26,7 +27,9 @@ public enum CampaignDomainCheck {
         for set in chosen {
             guard let relative = set.channels[plan.channels.nuclear] else { continue }
             let path = root.appendingPathComponent(relative).path
-            do { sample.add(segmenter.segment(try TIFFReader.read(path: path))) } catch {
+            do {
+                sample.add(segmenter.segment(ImageRescaling.resample(try TIFFReader.read(path: path), by: imageScale ?? 1)))
+            } catch {
                 throw AnalysisError(file: path, reason: "\(error)")
             }
         }

@@ -74,6 +74,9 @@ struct SubmitCommand: ParsableCommand {
     @Flag(help: "Submit even when the campaign's control wells look unlike the model's training data (the verdict is stored and shown in status and the report).")
     var acceptOutOfDomain = false
 
+    @Flag(help: "Resample every image so the control nuclei's median diameter matches the model's training data (scale normalisation; needs the model's domain.json).")
+    var rescaleToModel = false
+
     @Flag(help: "Validate and print what would be submitted, without writing anything.")
     var dryRun = false
 
@@ -121,7 +124,7 @@ struct SubmitCommand: ParsableCommand {
         note("found \(plan.imageSetCount) image sets in \(plan.wellCount) wells on \(plan.plates.count) plate(s) "
              + "(\(plan.schemeName) names, \(plan.format), nuclear \(plan.channels.nuclear)"
              + (plan.channels.reporter.map { ", reporter \($0)" } ?? "") + ")")
-        let domainVerdict = checkDomain(plan, settings: settings)
+        let domainVerdict = checkDomain(plan, settings: &settings)
         if dryRun {
             note("dry run: nothing written")
             return
