@@ -11,6 +11,10 @@ public struct AnalysisSettings: Codable, Sendable, Equatable {
     public var reporterThreshold: Float?
     /// Crops classified per network call.
     public var batchSize: Int
+    /// Resample every image by this factor before segmentation (scale normalisation to the model's training
+    /// nucleus size, chosen at submission); nil or 1 leaves images as they are. Absent from the stored JSON when
+    /// nil, so campaigns submitted without it keep their settings and fingerprint.
+    public var imageScale: Double?
 
     public init(segmentation: SegmentationSettings = SegmentationSettings(), infectionThreshold: Float = 0.5,
                 reporterThreshold: Float? = nil, batchSize: Int = 256) {
@@ -22,7 +26,7 @@ public struct AnalysisSettings: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case segmentation, infectionThreshold = "infection_threshold", reporterThreshold = "reporter_threshold"
-        case batchSize = "batch_size"
+        case batchSize = "batch_size", imageScale = "image_scale"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -31,5 +35,6 @@ public struct AnalysisSettings: Codable, Sendable, Equatable {
         infectionThreshold = try container.decodeIfPresent(Float.self, forKey: .infectionThreshold) ?? 0.5
         reporterThreshold = try container.decodeIfPresent(Float.self, forKey: .reporterThreshold)
         batchSize = try container.decodeIfPresent(Int.self, forKey: .batchSize) ?? 256
+        imageScale = try container.decodeIfPresent(Double.self, forKey: .imageScale)
     }
 }

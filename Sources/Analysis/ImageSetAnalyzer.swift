@@ -37,17 +37,20 @@ public final class ImageSetAnalyzer: @unchecked Sendable {
     /// - Throws: `AnalysisError` naming the file that could not be read or does not fit the other channel.
     public func analyse(nuclearPath: String, reporterPath: String?) throws -> ImageSetAnalysis {
         let started = ContinuousClock.now
-        let nuclear: Image
+        var nuclear: Image
         do { nuclear = try TIFFReader.read(path: nuclearPath, under: imageRoot, maximumPixels: maximumPixels) } catch {
             throw AnalysisError(file: nuclearPath, reason: "\(error)")
         }
+        let scale = settings.imageScale ?? 1
+        nuclear = ImageRescaling.resample(nuclear, by: scale)
         let segmentation = segmenter.segment(nuclear)
         var reporterMeans: [Float]?
         if let reporterPath {
-            let reporter: Image
+            var reporter: Image
             do { reporter = try TIFFReader.read(path: reporterPath, under: imageRoot, maximumPixels: maximumPixels) } catch {
                 throw AnalysisError(file: reporterPath, reason: "\(error)")
             }
+            reporter = ImageRescaling.resample(reporter, by: scale)
             guard reporter.width == nuclear.width, reporter.height == nuclear.height else {
                 throw AnalysisError(file: reporterPath, reason: "reporter is \(reporter.width)×\(reporter.height) "
                                     + "but the nuclear channel is \(nuclear.width)×\(nuclear.height)")
@@ -70,7 +73,9 @@ public final class ImageSetAnalyzer: @unchecked Sendable {
             let reporterMean = reporterMeans?[index]
             if let reporterMean, let bar = settings.reporterThreshold, reporterMean > bar { reporterPositive += 1 }
             results.append(NucleusResult(
-                label: nucleus.label, x: Float(nucleus.centroidX), y: Float(nucleus.centroidY), area: nucleus.area,
+                // Positions and areas in the original image's pixels, whatever scale the analysis ran at.
+                label: nucleus.label, x: Float(nucleus.centroidX / scale), y: Float(nucleus.centroidY / scale),
+                area: Int((Double(nucleus.area) / (scale * scale)).rounded()),
                 meanIntensity: Float(nucleus.intensity.mean), reporterMean: reporterMean, pInfected: p))
         }
         let meanP = probabilities.isEmpty ? nil : probabilities.reduce(0, +) / Float(probabilities.count)

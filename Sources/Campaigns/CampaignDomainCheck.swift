@@ -9,8 +9,9 @@ import Screening
 public enum CampaignDomainCheck {
     /// Samples up to `perControl` image sets of negative and of positive control wells (any wells when the plate
     /// map names no controls) and returns the verdict; `.unchecked` when the model has no domain statistics.
+    /// `imageScale` resamples the sampled images first, as the workers will when the campaign is scale-normalised.
     public static func check(_ plan: CampaignPlan, domain: ModelDomain?, segmentation: SegmentationSettings,
-                             perControl: Int = 6) throws -> DomainVerdict {
+                             imageScale: Double? = nil, perControl: Int = 6) throws -> DomainVerdict {
         guard let domain else {
             return DomainVerdict(status: .unchecked, reasons: ["the model has no domain.json (training-data statistics)"])
         }
@@ -27,7 +28,10 @@ public enum CampaignDomainCheck {
             guard let relative = set.channels[plan.channels.nuclear] else { continue }
             // An image that cannot be read (over the pixel budget, truncated) is that image set's error, reported
             // by submit's header check and recorded by the worker; the domain is judged on the others.
-            do { sample.add(segmenter.segment(try TIFFReader.read(path: relative, under: plan.imageRoot))) } catch {
+            do {
+                let image = try TIFFReader.read(path: relative, under: plan.imageRoot)
+                sample.add(segmenter.segment(ImageRescaling.resample(image, by: imageScale ?? 1)))
+            } catch {
                 unreadable.append(relative)
             }
         }

@@ -78,6 +78,9 @@ struct SubmitCommand: ParsableCommand {
     @Option(help: "How long to wait for another submission of the same name (a lock) before naming who holds it.")
     var lockTimeout = DurationFlag(argument: "60s")!
 
+    @Flag(help: "Resample every image so the control nuclei's median diameter matches the model's training data (scale normalisation; needs the model's domain.json).")
+    var rescaleToModel = false
+
     @Flag(help: "Validate and print what would be submitted, without writing anything.")
     var dryRun = false
 
@@ -149,7 +152,7 @@ struct SubmitCommand: ParsableCommand {
         note("found \(plan.imageSetCount) image sets in \(plan.wellCount) wells on \(plan.plates.count) plate(s) "
              + "(\(plan.schemeName) names, \(plan.format), nuclear \(plan.channels.nuclear)"
              + (plan.channels.reporter.map { ", reporter \($0)" } ?? "") + ")")
-        let domainVerdict = checkDomain(plan, settings: settings)
+        let domainVerdict = checkDomain(plan, settings: &settings)
         if dryRun {
             note("dry run: nothing written")
             return

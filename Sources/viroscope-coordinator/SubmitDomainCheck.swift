@@ -16,12 +16,21 @@ extension SubmitCommand {
 
     /// The verdict to store with the campaign; exits with status 1 when the campaign is out of the domain and
     /// the override was not given.
-    func checkDomain(_ plan: CampaignPlan, settings: AnalysisSettings) -> DomainVerdict {
+    ///
+    /// With `--rescale-to-model` the images are resampled so the control nuclei's median diameter is the
+    /// training median (the factor goes into `settings.imageScale` for the workers) and checked again at that scale.
+    func checkDomain(_ plan: CampaignPlan, settings: inout AnalysisSettings) -> DomainVerdict {
         var verdict: DomainVerdict
         do {
             if let directory = modelDirectoryOnDisk {
-                verdict = try CampaignDomainCheck.check(plan, domain: try ModelDomain.load(modelDirectory: directory),
-                                                        segmentation: settings.segmentation)
+                let domain = try ModelDomain.load(modelDirectory: directory)
+                verdict = try CampaignDomainCheck.check(plan, domain: domain, segmentation: settings.segmentation)
+                if rescaleToModel, let factor = ImageRescaling.factor(for: verdict), abs(factor - 1) > 0.05 {
+                    note(String(format: "rescaling images by %.3f so nuclei have the model's training size", factor))
+                    settings.imageScale = factor
+                    verdict = try CampaignDomainCheck.check(plan, domain: domain, segmentation: settings.segmentation,
+                                                            imageScale: factor)
+                }
             } else {
                 verdict = DomainVerdict(status: .unchecked,
                                         reasons: ["model '\(model)' comes from the database, which keeps no domain.json"])

@@ -81,3 +81,29 @@ private func sample(diameter: Double, fields: Int = 3, seed: UInt64 = 1, virus: 
         }
     }
 }
+
+@Suite struct ImageRescalingTests {
+    @Test func enlargingThenShrinkingGivesBackTheImage() {
+        let pixels: [Float] = (0..<(32 * 24)).map { (i: Int) -> Float in
+            let x = i % 32, y = i / 32
+            return Float(x * 10 + y * 3)
+        }
+        let image = Image(width: 32, height: 24, pixels: pixels)
+        let big = ImageRescaling.resample(image, by: 2)
+        #expect(big.width == 64 && big.height == 48)
+        let back = ImageRescaling.resample(big, by: 0.5)
+        #expect(back.width == 32 && back.height == 24)
+        let error = zip(back.pixels, pixels).map { abs($0 - $1) }.max() ?? 1
+        #expect(error < 6, "max error \(error)")  // a linear ramp survives up to the edge pixels
+        #expect(ImageRescaling.resample(image, by: 1) == image)
+    }
+
+    @Test func theFactorBringsTheCampaignMedianToTheTrainingMedian() {
+        let verdict = DomainVerdict(status: .outOfDomain, reasons: [], comparisons: [
+            DomainFeatureComparison(feature: "diameter_px", campaignMedian: 50, trainingMedian: 20, trainingLow: 14,
+                                    trainingHigh: 37, fractionInside: 0.02),
+        ])
+        #expect(ImageRescaling.factor(for: verdict) == 0.4)
+        #expect(ImageRescaling.factor(for: DomainVerdict(status: .unchecked, reasons: [])) == nil)
+    }
+}

@@ -77,4 +77,31 @@ struct DomainCheckSubmitTests {
                                          environment: fixture.environment)
         #expect(table.stdout.hasPrefix("!! model domain: OUT OF THE MODEL'S DOMAIN"), "\(table.stdout.prefix(400))")
     }
+
+    @Test func rescalingToTheModelBringsEnlargedNucleiBackIntoTheDomainAndTheControlsComeOutRight() throws {
+        let fixture = try CampaignFixture(wells: 6, imageSize: 192)
+        defer { fixture.tearDown() }
+        try enlargeImages(in: fixture.images, by: 2.5)
+
+        let submitted = try fixture.submit(extra: ["--rescale-to-model"])
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        #expect(submitted.stderr.contains("rescaling images by 0.4"), "\(submitted.stderr)")
+        let connection = try fixture.database.connect()
+        let row = try #require(try connection.query(
+            "SELECT domain_check->>'status' AS s, (settings->>'image_scale')::float8 AS f FROM campaigns").first)
+        #expect(try row.string("s") != "out_of_domain")
+        let factor = try row.double("f")
+        #expect(factor > 0.35 && factor < 0.5, "image scale \(factor)")
+
+        let drained = try fixture.drain()
+        #expect(drained.status == 0, "\(drained.stderr)")
+        let report = try ChildProcess.run(try BuiltExecutable.path("viroscope-report"),
+                                          ["--campaign", "c1", "--format", "json"], environment: fixture.environment)
+        let decoded = try JSONRenderer.decode(Data(report.stdout.utf8))
+        #expect(!decoded.alerts.contains { $0.contains("miscalibrated") }, "\(decoded.alerts)")
+        let negative = decoded.wells.filter { $0.control == .negative }.compactMap(\.infectionRate)
+        let positive = decoded.wells.filter { $0.control == .positive }.compactMap(\.infectionRate)
+        #expect(!negative.isEmpty && !positive.isEmpty)
+        #expect((negative.max() ?? 1) + 0.3 < (positive.min() ?? 0), "negative \(negative), positive \(positive)")
+    }
 }
