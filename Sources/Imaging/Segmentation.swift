@@ -57,6 +57,13 @@ public struct Segmentation: Codable, Sendable, Equatable {
     /// Objects found before the border and size filters (after declumping).
     public let objectsBeforeFiltering: Int
     public let settings: SegmentationSettings
+    /// The typical nucleus diameter used for seed spacing and size limits (given, or estimated from the image);
+    /// nil when the image had no objects to estimate it from.
+    public var typicalDiameter: Double? = nil
+    /// The largest nucleus area kept (the setting, or more when the typical diameter asks for it).
+    public var maximumAreaUsed: Int? = nil
+    /// What makes this result doubtful (non-finite pixels, no dynamic range), in words for a person.
+    public var warnings: [String] = []
 
     public var count: Int { nuclei.count }
 }

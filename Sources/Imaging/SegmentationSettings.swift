@@ -3,6 +3,8 @@
 /// across, background a few hundred to a few thousand, nuclei several thousand and up) without tuning.
 ///
 /// Decoding tolerates missing keys (each takes its default), so settings stored by an older version still load.
+/// The declumping keys added later (seed method, seed spacing, maximum-area multiple) take the values that
+/// reproduce the older segmentation when missing, so a stored campaign is analysed as it was submitted.
 public struct SegmentationSettings: Codable, Sendable, Equatable {
     public enum ThresholdMethod: String, Codable, Sendable, CaseIterable {
         /// Otsu: maximises the between-class variance of the smoothed intensities.
@@ -11,6 +13,33 @@ public struct SegmentationSettings: Codable, Sendable, Equatable {
         case li
         /// `manualThreshold`, used as given (still multiplied by the correction factor and clamped to the bounds).
         case manual
+    }
+
+    /// How seeds (one per nucleus) are found inside a clump, as CellProfiler's "method to distinguish clumped
+    /// objects".
+    public enum SeedMethod: String, Codable, Sendable, CaseIterable {
+        /// Shape: the centres of round parts (peaks of the distance to the background). Splits clumps at necks,
+        /// whatever the brightness. The default: on the real and synthetic test images it splits the most
+        /// clumps without cutting single nuclei.
+        case shape
+        /// Intensity: bright centres (peaks of the image blurred to the nucleus size). Splits neighbours that
+        /// touch without a neck when each is brighter in the middle than at the contact.
+        case intensity
+        /// Both: the sum of the two surfaces, each scaled to the nucleus radius: necks and brightness dips each
+        /// count. A dim nucleus against a much brighter one can lose its peak to the bright one's slope, so
+        /// this suits clumps of similar brightness.
+        case shapeAndIntensity = "shape-and-intensity"
+    }
+
+    /// Where the dividing line between two nuclei of a clump is drawn, as CellProfiler's "method to draw
+    /// dividing lines between clumped objects".
+    public enum DividingLines: String, Codable, Sendable, CaseIterable {
+        /// Along the same surface the seeds came from (the default).
+        case seeds
+        /// Along the narrowest part of the clump (distance transform).
+        case shape
+        /// Along the dimmest path between the nuclei.
+        case intensity
     }
 
     /// Gaussian sigma in pixels applied before thresholding (0 disables): suppresses camera noise and texture.
@@ -44,6 +73,27 @@ public struct SegmentationSettings: Codable, Sendable, Equatable {
     /// A seed survives only if its distance-map peak rises this many pixels above the saddle joining it to a
     /// taller neighbour (h-maxima): stops ragged outlines from splitting one nucleus into several.
     public var seedDynamic: Double = 0.25
+    /// Typical nucleus diameter in pixels; nil (the default) estimates it from the image: twice the equivalent
+    /// radius of the median thresholded object. Seed spacing and the largest kept area follow from it.
+    public var typicalDiameter: Double?
+    /// Seeds: from shape, intensity or both (see `SeedMethod`).
+    public var seedMethod: SeedMethod = .shape
+    /// Dividing lines between the nuclei of a clump (see `DividingLines`).
+    public var dividingLines: DividingLines = .seeds
+    /// Two seeds closer than this fraction of the typical diameter are one nucleus (local maxima suppression);
+    /// `minimumSeedDistance` is the floor in pixels. A seed must also be the highest point within half this
+    /// distance. 0.25 keeps small nuclei beside big ones and stops large nuclei (high magnification) from being
+    /// cut at every ripple of their outline.
+    public var seedSpacing: Double = 0.25
+    /// Intensity seeds: the image is blurred with a sigma of this fraction of the typical diameter first, so each
+    /// nucleus's texture becomes one rounded hill (too much blur melts touching nuclei into one).
+    public var intensitySeedBlur: Double = 0.1
+    /// The largest kept nucleus is at least this many times the typical nucleus area, so large nuclei (high
+    /// magnification) are not dropped as clumps; 0 makes `maximumArea` strict.
+    public var maximumAreaTypicalMultiple: Double = 4
+    /// Threshold each tile of this many typical diameters separately (interpolated between tile centres), for
+    /// uneven illumination; 0 (the default) uses one global threshold. Tiles without contrast keep the global one.
+    public var localThresholdTiles: Double = 0
     /// Drop nuclei that touch the image edge (their area and intensities are incomplete).
     public var removeBorderObjects = true
     /// Nuclei smaller or larger than these areas (pixels) are dropped: debris and unsplit clumps.
@@ -68,6 +118,15 @@ public struct SegmentationSettings: Codable, Sendable, Equatable {
         if !(minimumSeedDistance >= 0) || !(seedDynamic >= 0) { return "seed distance and dynamic must be ≥ 0" }
         if !(rimFraction > 0 && rimFraction < 1) { return "rim fraction must be within (0, 1)" }
         if !(minimumContrast >= 0) { return "minimum contrast must be ≥ 0" }
+        if let d = typicalDiameter, !(d >= 2 && d <= 1_000) { return "typical diameter must be within 2…1000 pixels" }
+        if !(seedSpacing >= 0 && seedSpacing <= 2) { return "seed spacing must be within 0…2 typical diameters" }
+        if !(intensitySeedBlur >= 0 && intensitySeedBlur <= 2) { return "intensity seed blur must be within 0…2 diameters" }
+        if !(maximumAreaTypicalMultiple >= 0 && maximumAreaTypicalMultiple <= 100) {
+            return "maximum area multiple must be within 0…100"
+        }
+        if !(localThresholdTiles == 0 || (localThresholdTiles >= 2 && localThresholdTiles <= 100)) {
+            return "local threshold tiles must be 0 (global) or within 2…100 typical diameters"
+        }
         return nil
     }
 
@@ -75,6 +134,8 @@ public struct SegmentationSettings: Codable, Sendable, Equatable {
         case smoothingSigma, thresholdMethod, logTransformBeforeOtsu, manualThreshold, thresholdCorrection, thresholdLowerBound
         case thresholdUpperBound, minimumContrast, fillHoles, connectivity, declump, distanceSmoothingSigma
         case minimumSeedDistance, seedDynamic, removeBorderObjects, minimumArea, maximumArea, rimFraction
+        case typicalDiameter, seedMethod, dividingLines, seedSpacing, maximumAreaTypicalMultiple, localThresholdTiles
+        case intensitySeedBlur
     }
 
     public init(from decoder: any Decoder) throws {
@@ -100,5 +161,12 @@ public struct SegmentationSettings: Codable, Sendable, Equatable {
         minimumArea = try c.decodeIfPresent(Int.self, forKey: .minimumArea) ?? d.minimumArea
         maximumArea = try c.decodeIfPresent(Int.self, forKey: .maximumArea) ?? d.maximumArea
         rimFraction = try c.decodeIfPresent(Double.self, forKey: .rimFraction) ?? d.rimFraction
+        typicalDiameter = try c.decodeIfPresent(Double.self, forKey: .typicalDiameter)
+        seedMethod = try c.decodeIfPresent(SeedMethod.self, forKey: .seedMethod) ?? .shape
+        dividingLines = try c.decodeIfPresent(DividingLines.self, forKey: .dividingLines) ?? d.dividingLines
+        seedSpacing = try c.decodeIfPresent(Double.self, forKey: .seedSpacing) ?? 0
+        maximumAreaTypicalMultiple = try c.decodeIfPresent(Double.self, forKey: .maximumAreaTypicalMultiple) ?? 0
+        localThresholdTiles = try c.decodeIfPresent(Double.self, forKey: .localThresholdTiles) ?? d.localThresholdTiles
+        intensitySeedBlur = try c.decodeIfPresent(Double.self, forKey: .intensitySeedBlur) ?? d.intensitySeedBlur
     }
 }

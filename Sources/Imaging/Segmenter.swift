@@ -12,21 +12,43 @@ public struct Segmenter: Sendable {
         self.settings = settings
     }
 
-    /// Segments one image. Never fails: an image without nuclei (or without contrast) gives zero nuclei.
+    /// Segments one image. Never fails: an image without nuclei (or without contrast) gives zero nuclei, and
+    /// what made the result doubtful (non-finite pixels, no dynamic range) is listed in `warnings`.
     public func segment(_ image: Image) -> Segmentation {
         let width = image.width, height = image.height, n = width * height
-        // NaN or infinite pixels (float TIFFs) would poison the smoothing; treat them as the darkest finite value.
+        var warnings: [String] = []
+        // NaN or infinite pixels (float TIFFs) would poison the smoothing: they are masked as background (set to
+        // the darkest finite value, left out of the threshold) and reported, never silently turned into nuclei.
         var pixels = image.pixels
-        if pixels.contains(where: { !$0.isFinite }) {
-            let floor = image.statistics.minimum
+        let statistics = image.statistics
+        if statistics.finiteCount < n {
+            let floor = statistics.finiteCount > 0 ? statistics.minimum : 0
             pixels.withUnsafeMutableBufferPointer { p in
                 for i in 0..<p.count where !p[i].isFinite { p[i] = floor }
             }
+            warnings.append(statistics.finiteCount == 0
+                ? "every pixel is NaN or infinite: no nuclei can be found"
+                : "\(n - statistics.finiteCount) of \(n) pixels are NaN or infinite: treated as background")
         }
-        let smoothed = GaussianFilter.smooth(pixels, width: width, height: height, sigma: settings.smoothingSigma)
+        // A few extreme (hot or dead) pixels are clipped to the range of the others before smoothing: one hot
+        // pixel of 4·10⁹ in a uint32 or float image would otherwise squeeze every real intensity into one
+        // histogram bin (no nuclei found), and its smoothed halo would look like a nucleus.
+        let range = IntensityHistogram(robust: pixels)
+        var clipped = pixels
+        if range.isNarrowed {
+            let lo = range.low, hi = range.high
+            clipped.withUnsafeMutableBufferPointer { p in
+                for i in 0..<p.count { p[i] = min(max(p[i], lo), hi) }
+            }
+        }
+        let smoothed = GaussianFilter.smooth(clipped, width: width, height: height, sigma: settings.smoothingSigma)
 
         // Threshold.
         let histogram = IntensityHistogram(smoothed)
+        if statistics.finiteCount > 0 && range.occupiedBins < 8 {
+            warnings.append("the image has almost no dynamic range (\(range.occupiedBins) distinct levels "
+                            + "between its extreme values): nuclei cannot be told from background")
+        }
         let computed: Float
         switch settings.thresholdMethod {
         case .otsu: computed = histogram.otsu(logarithmic: settings.logTransformBeforeOtsu)
@@ -40,47 +62,68 @@ public struct Segmenter: Sendable {
         let lacksContrast = settings.thresholdMethod != .manual && contrast < settings.minimumContrast
 
         var mask = [UInt8](repeating: 0, count: n)
+        var diameter = settings.typicalDiameter
+        var distance: [Float]?
         if !lacksContrast && n > 0 {
-            smoothed.withUnsafeBufferPointer { s in
-                mask.withUnsafeMutableBufferPointer { m in
-                    for i in 0..<n { m[i] = s[i] > threshold ? 1 : 0 }
-                }
+            binarise(smoothed, above: threshold, into: &mask)
+            if settings.localThresholdTiles > 0 {
+                let first = DistanceTransform.euclidean(mask: mask, width: width, height: height)
+                let tile = settings.localThresholdTiles * (diameter ?? estimateDiameter(mask, first, width, height) ?? 20)
+                let local = LocalThreshold(smoothed: smoothed, width: width, height: height,
+                                           tileSize: max(16, Int(tile.rounded())), global: threshold,
+                                           settings: settings)
+                local.binarise(smoothed, width: width, height: height, into: &mask)
             }
             if settings.fillHoles {
                 BinaryMorphology.fillHoles(&mask, width: width, height: height,
                                            objectConnectivity: settings.connectivity)
             }
+            let edt = DistanceTransform.euclidean(mask: mask, width: width, height: height)
+            if diameter == nil { diameter = estimateDiameter(mask, edt, width, height) }
+            distance = edt
         }
 
         // Objects.
         var labels: [Int32]
         var labelCount: Int
+        let typical = diameter ?? 20
         if settings.declump {
-            let distance = DistanceTransform.euclidean(mask: mask, width: width, height: height)
-            let depth = GaussianFilter.smooth(distance, width: width, height: height,
-                                              sigma: settings.distanceSmoothingSigma)
-            labels = Watershed.split(mask: mask, depth: depth, width: width, height: height,
-                                     connectivity: settings.connectivity, dynamic: Float(settings.seedDynamic),
-                                     minimumDistance: Float(settings.minimumSeedDistance))
+            let surfaces = DeclumpSurfaces(mask: mask, distance: distance ?? [Float](repeating: 0, count: n),
+                                           smoothed: smoothed, threshold: threshold, width: width, height: height,
+                                           diameter: typical, settings: settings)
+            let spacing = max(settings.minimumSeedDistance, settings.seedSpacing * typical)
+            // The peak test looks at half the spacing (never less than the fixed minimum): a small nucleus
+            // beside a big one is a peak of its own, and the merge test below judges the pair by distance
+            // and by how deep the neck is.
+            let window = max(settings.minimumSeedDistance, settings.seedSpacing * typical / 2)
+            labels = Watershed.split(mask: mask, depth: surfaces.seeds, flood: surfaces.flood, width: width,
+                                     height: height, connectivity: settings.connectivity,
+                                     dynamic: Float(settings.seedDynamic), minimumDistance: Float(spacing),
+                                     peakWindow: Float(window))
             labelCount = 0
             labels.withUnsafeBufferPointer { l in for v in l where Int(v) > labelCount { labelCount = Int(v) } }
         } else {
             (labels, labelCount) = ConnectedComponents.label(mask: mask, width: width, height: height,
                                                              connectivity: settings.connectivity)
         }
+        var maximumArea = settings.maximumArea
+        if settings.maximumAreaTypicalMultiple > 0, let diameter {
+            let typicalArea = Double.pi * diameter * diameter / 4
+            maximumArea = max(maximumArea, Int(min(Double(Int32.max), settings.maximumAreaTypicalMultiple * typicalArea)))
+        }
 
         // Filters and deterministic numbering.
-        let statistics = LabelStatistics(labels: labels, labelCount: labelCount, width: width, height: height,
-                                         intensities: nil)
+        let objects = LabelStatistics(labels: labels, labelCount: labelCount, width: width, height: height,
+                                      intensities: nil)
         var kept: [(old: Int, cy: Double, cx: Double)] = []
         var objectsFound = 0
-        for k in 1..<(labelCount + 1) where statistics.area[k] > 0 {
+        for k in 1..<(labelCount + 1) where objects.area[k] > 0 {
             objectsFound += 1
-            let area = statistics.area[k]
-            if area < settings.minimumArea || area > settings.maximumArea { continue }
-            if settings.removeBorderObjects && (statistics.minX[k] == 0 || statistics.minY[k] == 0
-                || statistics.maxX[k] == width - 1 || statistics.maxY[k] == height - 1) { continue }
-            kept.append((k, statistics.sumY[k] / Double(area), statistics.sumX[k] / Double(area)))
+            let area = objects.area[k]
+            if area < settings.minimumArea || area > maximumArea { continue }
+            if settings.removeBorderObjects && (objects.minX[k] == 0 || objects.minY[k] == 0
+                || objects.maxX[k] == width - 1 || objects.maxY[k] == height - 1) { continue }
+            kept.append((k, objects.sumY[k] / Double(area), objects.sumX[k] / Double(area)))
         }
         kept.sort { a, b in
             let ra = a.cy.rounded(.down), rb = b.cy.rounded(.down)
@@ -96,10 +139,25 @@ public struct Segmenter: Sendable {
             }
         }
         let nuclei = measure(labels: labels, count: kept.count, image: image, pixels: pixels,
-                             previous: statistics, order: kept.map(\.old))
+                             previous: objects, order: kept.map(\.old))
         return Segmentation(width: width, height: height, labels: labels, nuclei: nuclei, thresholdUsed: threshold,
                             thresholdComputed: computed, foregroundContrast: contrast,
-                            objectsBeforeFiltering: objectsFound, settings: settings)
+                            objectsBeforeFiltering: objectsFound, settings: settings, typicalDiameter: diameter,
+                            maximumAreaUsed: maximumArea, warnings: warnings)
+    }
+
+    private func estimateDiameter(_ mask: [UInt8], _ distance: [Float], _ width: Int, _ height: Int) -> Double? {
+        NucleusDiameter.estimate(mask: mask, distance: distance, width: width, height: height,
+                                 connectivity: settings.connectivity, minimumArea: settings.minimumArea)
+    }
+
+    private func binarise(_ smoothed: [Float], above threshold: Float, into mask: inout [UInt8]) {
+        let n = mask.count
+        smoothed.withUnsafeBufferPointer { s in
+            mask.withUnsafeMutableBufferPointer { m in
+                for i in 0..<n { m[i] = s[i] > threshold ? 1 : 0 }
+            }
+        }
     }
 
     /// Shape and intensity features of the final nuclei. `previous` holds the geometry accumulated under the old

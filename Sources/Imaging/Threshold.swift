@@ -8,21 +8,53 @@ struct IntensityHistogram {
     let low: Float
     let binWidth: Float
     let total: Double
+    /// True when `init(robust:)` left extreme values out of the range (they are counted in the end bins).
+    let isNarrowed: Bool
+    /// The top of the range: values at or above it fall in the last bin.
+    var high: Float { low + Float(Self.binCount) * binWidth }
 
+    /// A histogram of the finite values over their full range.
     init(_ pixels: [Float]) {
         var lo = Float.infinity, hi = -Float.infinity
         pixels.withUnsafeBufferPointer { p in
             for v in p where v.isFinite { lo = min(lo, v); hi = max(hi, v) }
         }
         if !lo.isFinite { lo = 0; hi = 0 }
+        self.init(pixels, low: lo, high: hi)
+    }
+
+    /// A histogram whose range ignores the rarest extreme values: one hot pixel of 4·10⁹ in a uint32 or float
+    /// image would otherwise squeeze every real intensity into the first bin, and Otsu would find nothing.
+    /// While the `tail` and `1 - tail` quantiles span less than a sixteenth of the bins, the range is narrowed
+    /// to them (values outside fall in the end bins); each pass is O(n) and zooms up to 4096-fold, so a dozen
+    /// passes reach from Float's whole range down to camera counts.
+    init(robust pixels: [Float], tail: Double = 1e-4) {
+        self.init(pixels)
+        // In a small image one pixel is more than `tail`: still leave a single extreme pixel out.
+        let tail = max(tail, 1.5 / max(1, total))
+        for _ in 0..<12 {
+            let lowBin = bin(ofQuantile: tail), highBin = bin(ofQuantile: 1 - tail)
+            guard highBin - lowBin < Self.binCount / 16 else { return }
+            let lo = low + Float(lowBin) * binWidth, hi = upperEdge(highBin)
+            // Stop where Float cannot resolve 4096 bins any more, or nothing would change.
+            guard hi - lo > Float(Self.binCount) * max(abs(lo), abs(hi)).ulp,
+                  lo > low || hi < upperEdge(Self.binCount - 1) else { return }
+            self.init(pixels, low: lo, high: hi, narrowed: true)
+        }
+    }
+
+    private init(_ pixels: [Float], low lo: Float, high hi: Float, narrowed: Bool = false) {
         low = lo
+        isNarrowed = narrowed
         binWidth = hi > lo ? (hi - lo) / Float(Self.binCount) : 1
         var integerCounts = [Int](repeating: 0, count: Self.binCount)
         let scale = 1 / binWidth, last = Self.binCount - 1, base = lo
         pixels.withUnsafeBufferPointer { p in
             integerCounts.withUnsafeMutableBufferPointer { c in
                 for v in p where v.isFinite {
-                    c[min(last, Int((v - base) * scale))] &+= 1
+                    let position = (v - base) * scale
+                    // `!(position > 0)` also catches NaN (0 × ∞ when the range is one value).
+                    c[!(position > 0) ? 0 : position >= Float(last) ? last : Int(position)] &+= 1
                 }
             }
         }
@@ -32,6 +64,23 @@ struct IntensityHistogram {
         self.counts = counts
         total = n
     }
+
+    /// The bin holding the `q` quantile of the counted values.
+    func bin(ofQuantile q: Double) -> Int {
+        let target = q * total
+        var cumulative = 0.0
+        for i in 0..<Self.binCount {
+            cumulative += counts[i]
+            if cumulative >= target && cumulative > 0 { return i }
+        }
+        return Self.binCount - 1
+    }
+
+    /// The `q` quantile, to within one bin (the bin's upper edge).
+    func quantile(_ q: Double) -> Float { upperEdge(bin(ofQuantile: q)) }
+
+    /// How many bins hold any value: a handful means the image has (almost) no dynamic range to threshold.
+    var occupiedBins: Int { counts.reduce(0) { $1 > 0 ? $0 + 1 : $0 } }
 
     var isConstant: Bool { counts.filter { $0 > 0 }.count <= 1 }
 

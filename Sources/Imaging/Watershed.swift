@@ -3,13 +3,19 @@
 /// `peak_local_max`). Basins merge when they meet if the lower peak rises less than `dynamic`
 /// above the meeting point (h-maxima) or the two peaks are closer than `minimumDistance`, so only real necks
 /// between round shapes split a clump. A bucket queue over quantised depth keeps it O(n) and deterministic.
+///
+/// `peakWindow` (default `minimumDistance`) is the half-size of the square a seed must be the deepest point of:
+/// smaller than the merge distance, so a small nucleus beside a big one keeps its own peak until the flood
+/// decides. Seeds, and the merge test that decides whether two seeds are two nuclei, use `depth`; when `flood`
+/// is given the surviving seeds are then flooded again on it without merging (the dividing lines follow it), so
+/// seeds from shape can be divided along the dimmest path between them.
 enum Watershed {
     /// Number of queue levels per pixel of depth; finer only changes the visiting order among near-equal depths.
     static let levelsPerPixel: Float = 16
 
     static func split(
-        mask: [UInt8], depth: [Float], width: Int, height: Int, connectivity: Int,
-        dynamic: Float, minimumDistance: Float
+        mask: [UInt8], depth: [Float], flood: [Float]? = nil, width: Int, height: Int, connectivity: Int,
+        dynamic: Float, minimumDistance: Float, peakWindow: Float? = nil
     ) -> [Int32] {
         let n = width * height
         var labels = [Int32](repeating: 0, count: n)
@@ -18,11 +24,10 @@ enum Watershed {
         let count = neighbours.dx.count
         let dxs = neighbours.dx, dys = neighbours.dy
         let minimumDistanceSquared = minimumDistance * minimumDistance
-        let window = max(1, Int(minimumDistance.rounded()))
+        let window = max(1, Int((peakWindow ?? minimumDistance).rounded()))
 
         // Seeds: pixels at least as deep as every foreground pixel in their 8-neighbourhood and in the window.
         var seeds: [Int32] = []
-        var maxDepth: Float = 0
         mask.withUnsafeBufferPointer { m in
             depth.withUnsafeBufferPointer { d in
                 for y in 0..<height {
@@ -30,7 +35,6 @@ enum Watershed {
                         let i = y * width + x
                         guard m[i] != 0 else { continue }
                         let value = d[i]
-                        if value > maxDepth { maxDepth = value }
                         var isPeak = true
                         for k in 0..<count {
                             let nx = x + dxs[k], ny = y + dys[k]
@@ -58,6 +62,13 @@ enum Watershed {
         let clumpOrder = seeds.map { seed in
             (clump: clumps.component(x: Int(seed) % width, y: Int(seed) / width), pixel: seed)
         }.sorted { $0.clump != $1.clump ? $0.clump < $1.clump : $0.pixel < $1.pixel }
+        let surface = depth
+        var maxDepth: Float = 0
+        mask.withUnsafeBufferPointer { m in
+            surface.withUnsafeBufferPointer { f in
+                for i in 0..<n where m[i] != 0 && f[i] > maxDepth { maxDepth = f[i] }
+            }
+        }
         let basins = seeds.count + 1  // slot 0 unused: labels are 1-based
         let parent = UnsafeMutablePointer<Int32>.allocate(capacity: basins)
         let peak = UnsafeMutablePointer<Float>.allocate(capacity: basins)
@@ -89,13 +100,16 @@ enum Watershed {
         }
 
         mask.withUnsafeBufferPointer { m in
-            depth.withUnsafeBufferPointer { d in
+            surface.withUnsafeBufferPointer { d in
+            depth.withUnsafeBufferPointer { seedDepth in
                 labels.withUnsafeMutableBufferPointer { l in
-                    @inline(__always) func level(_ i: Int) -> Int { min(levelCount - 1, Int(d[i] * levelsPerPixel)) }
+                    @inline(__always) func level(_ i: Int) -> Int {
+                        min(levelCount - 1, max(0, Int(d[i] * levelsPerPixel)))
+                    }
                     for (index, seed) in seeds.enumerated() {
                         let id = Int32(index + 1), i = Int(seed)
                         parent[Int(id)] = id
-                        peak[Int(id)] = d[i]
+                        peak[Int(id)] = seedDepth[i]
                         peakX[Int(id)] = Float(i % width)
                         peakY[Int(id)] = Float(i / width)
                         l[i] = id
@@ -133,7 +147,7 @@ enum Watershed {
                             }
                             let other = find(l[q])
                             if other == own { continue }
-                            let saddle = min(d[p], d[q])
+                            let saddle = min(seedDepth[p], seedDepth[q])
                             let a = Int(own), b = Int(other)
                             let lower = min(peak[a], peak[b])
                             let dx = peakX[a] - peakX[b], dy = peakY[a] - peakY[b]
@@ -149,6 +163,59 @@ enum Watershed {
                     }
                     for i in 0..<n where l[i] != 0 { l[i] = find(l[i]) }
                 }
+            }
+            }
+        }
+        guard let flood else { return labels }
+        // The seeds that survived as nuclei (each seed pixel with its merged basin's label) mark the flood on
+        // the other surface.
+        var markers = [Int32](repeating: 0, count: n)
+        for seed in seeds { markers[Int(seed)] = labels[Int(seed)] }
+        return Self.flood(markers: markers, mask: mask, surface: flood, width: width, height: height,
+                          connectivity: connectivity)
+    }
+
+    /// Marker-controlled flooding without merges: every pixel of `mask` takes the label of the marker whose
+    /// basin reaches it first when `surface` is flooded from its highest level down. Used to draw the dividing
+    /// lines along another surface once `split` has decided, on the seed surface, which seeds are nuclei.
+    static func flood(markers: [Int32], mask: [UInt8], surface: [Float], width: Int, height: Int,
+                      connectivity: Int) -> [Int32] {
+        let n = width * height
+        var labels = [Int32](repeating: 0, count: n)
+        guard n > 0 else { return labels }
+        let neighbours = Neighbourhood(connectivity: connectivity)
+        var maxLevel: Float = 0
+        for i in 0..<n where mask[i] != 0 && surface[i] > maxLevel { maxLevel = surface[i] }
+        let levelCount = Int(maxLevel * levelsPerPixel) + 2
+        var head = [Int32](repeating: -1, count: levelCount), tail = [Int32](repeating: -1, count: levelCount)
+        var next = [Int32](repeating: -1, count: n)
+        func level(_ i: Int) -> Int { min(levelCount - 1, max(0, Int(surface[i] * levelsPerPixel))) }
+        func push(_ i: Int, _ lv: Int) {
+            next[i] = -1
+            if tail[lv] < 0 { head[lv] = Int32(i) } else { next[Int(tail[lv])] = Int32(i) }
+            tail[lv] = Int32(i)
+        }
+        var current = 0
+        for i in 0..<n where markers[i] != 0 && mask[i] != 0 {
+            labels[i] = markers[i]
+            let lv = level(i)
+            push(i, lv)
+            current = max(current, lv)
+        }
+        while current >= 0 {
+            let top = head[current]
+            if top < 0 { current -= 1; continue }
+            let p = Int(top)
+            head[current] = next[p]
+            if head[current] < 0 { tail[current] = -1 }
+            let px = p % width, py = p / width
+            for k in 0..<neighbours.dx.count {
+                let nx = px + neighbours.dx[k], ny = py + neighbours.dy[k]
+                guard nx >= 0, nx < width, ny >= 0, ny < height else { continue }
+                let q = ny * width + nx
+                guard mask[q] != 0, labels[q] == 0 else { continue }
+                labels[q] = labels[p]
+                push(q, min(current, level(q)))
             }
         }
         return labels

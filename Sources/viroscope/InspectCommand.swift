@@ -6,9 +6,11 @@ import Imaging
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Describe a TIFF image: geometry, layout, compression and intensity range.",
+        abstract: "Describe a TIFF image: geometry, layout, compression, intensity range and field quality.",
         discussion: "Reads the header with libtiff, decodes the chosen page and sample, and prints what a screen "
-            + "analyst needs to know before segmenting it. A damaged or unsupported file gives one line naming it.")
+            + "analyst needs to know before segmenting it, with the per-field quality measures (nucleus count, "
+            + "focus, saturated and foreground fractions) the worker records. A damaged or unsupported file gives "
+            + "one line naming it.")
 
     @Argument(help: "The TIFF file to inspect.")
     var image: String
@@ -55,6 +57,9 @@ struct InspectCommand: ParsableCommand {
         let mean: Double
         let decodeMilliseconds: Double
         let decodeMegabytesPerSecond: Double
+        /// Per-field QC measures (segmentation with default settings), as the worker stores them.
+        let quality: ImageQuality
+        let warnings: [String]
     }
 
     func run() throws {
@@ -70,6 +75,11 @@ struct InspectCommand: ParsableCommand {
         let statistics = pixels.statistics
         let median = durations.sorted()[durations.count / 2]
         let bytes = Double(info.width * info.height * info.bitsPerSample / 8)
+        // The detector's top value for integer samples; float images use their own maximum.
+        let saturationLevel: Float? = info.sampleFormat == .unsignedInteger && info.bitsPerSample <= 32
+            ? Float((UInt64(1) << UInt64(info.bitsPerSample)) - 1) : nil
+        let segmentation = try Segmenter().segment(pixels)
+        let quality = ImageQuality.measure(image: pixels, segmentation: segmentation, saturationLevel: saturationLevel)
         let report = Report(
             path: image, page: page, pages: info.pageCount, width: info.width, height: info.height,
             bitsPerSample: info.bitsPerSample, sampleFormat: info.sampleFormat.rawValue,
@@ -77,14 +87,15 @@ struct InspectCommand: ParsableCommand {
             compression: info.compression, predictor: info.predictor, tiled: info.tiled, bigTIFF: info.bigTIFF,
             byteOrder: info.byteOrder.rawValue, minimum: statistics.minimum, maximum: statistics.maximum,
             mean: statistics.mean, decodeMilliseconds: median,
-            decodeMegabytesPerSecond: median > 0 ? bytes / 1e6 / (median / 1e3) : 0)
+            decodeMegabytesPerSecond: median > 0 ? bytes / 1e6 / (median / 1e3) : 0, quality: quality,
+            warnings: segmentation.warnings)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
             return
         }
-        let rows: [(String, String)] = [
+        var rows: [(String, String)] = [
             ("file", image), ("page", "\(page + 1) of \(info.pageCount)"),
             ("size", "\(info.width) × \(info.height)"),
             ("samples", "\(info.samplesPerPixel) × \(info.bitsPerSample)-bit \(info.sampleFormat.rawValue)"
@@ -95,6 +106,15 @@ struct InspectCommand: ParsableCommand {
             ("minimum", format(Double(statistics.minimum))), ("maximum", format(Double(statistics.maximum))),
             ("mean", format(statistics.mean)),
         ]
+        var nuclei = "\(quality.nucleusCount)"
+        if let diameter = segmentation.typicalDiameter {
+            nuclei += String(format: " (typical diameter %.1f px)", diameter)
+        }
+        rows.append(("nuclei", nuclei))
+        rows.append(("focus", String(format: "%.4g (normalised Laplacian variance)", quality.focusScore)))
+        rows.append(("saturated", String(format: "%.3f%% of pixels", 100 * quality.saturatedFraction)))
+        rows.append(("foreground", String(format: "%.1f%% of pixels in nuclei", 100 * quality.foregroundFraction)))
+        for warning in segmentation.warnings { rows.append(("warning", warning)) }
         for (key, value) in rows { print(key.padding(toLength: 12, withPad: " ", startingAt: 0) + value) }
         if self.repeat > 1 {
             print("decode".padding(toLength: 12, withPad: " ", startingAt: 0)

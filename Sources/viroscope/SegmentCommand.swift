@@ -23,6 +23,9 @@ struct SegmentCommand: ParsableCommand {
     @Option(help: "Write an 8-bit RGB TIFF: the image contrast-stretched, each nucleus outlined in colour.")
     var overlay: String?
 
+    @Option(help: "Write the label image as a 16-bit TIFF: 0 is background, nucleus k has value k (as in --json).")
+    var labels: String?
+
     @Option(help: "Threshold method: otsu (on log intensities), li (minimum cross-entropy) or manual.")
     var threshold: SegmentationSettings.ThresholdMethod = .otsu
 
@@ -46,6 +49,27 @@ struct SegmentCommand: ParsableCommand {
 
     @Option(help: "How far (pixels of depth) a nucleus's centre must rise above the neck joining it to a neighbour for the two to be split.")
     var seedDynamic: Double = SegmentationSettings().seedDynamic
+
+    @Option(help: "Typical nucleus diameter in pixels (default: estimated from the image). Seed spacing and the largest kept area follow from it.")
+    var diameter: Double?
+
+    @Option(help: "How clumped nuclei are told apart: shape (necks), intensity (bright centres) or shape-and-intensity.")
+    var seeds: SegmentationSettings.SeedMethod = SegmentationSettings().seedMethod
+
+    @Option(help: "Where a clump is divided: seeds (same surface as the seeds), shape (narrowest part) or intensity (dimmest path).")
+    var dividingLines: SegmentationSettings.DividingLines = SegmentationSettings().dividingLines
+
+    @Option(help: "Two nuclei centres closer than this fraction of the typical diameter are one nucleus.")
+    var seedSpacing: Double = SegmentationSettings().seedSpacing
+
+    @Option(help: "Intensity seeds: blur the image with a sigma of this fraction of the typical diameter first.")
+    var intensitySeedBlur: Double = SegmentationSettings().intensitySeedBlur
+
+    @Option(help: "Keep nuclei up to this many times the typical nucleus area, even above --max-area (0: --max-area is strict).")
+    var maxAreaMultiple: Double = SegmentationSettings().maximumAreaTypicalMultiple
+
+    @Option(help: "Adaptive threshold for uneven illumination: one threshold per tile of this many typical diameters (0: one global threshold).")
+    var localThresholdTiles: Double = SegmentationSettings().localThresholdTiles
 
     @Flag(help: "Keep nuclei that touch the image border.")
     var keepBorder = false
@@ -78,6 +102,13 @@ struct SegmentCommand: ParsableCommand {
         s.seedDynamic = seedDynamic
         s.removeBorderObjects = !keepBorder
         s.declump = !noDeclump
+        s.typicalDiameter = diameter
+        s.seedMethod = seeds
+        s.dividingLines = dividingLines
+        s.seedSpacing = seedSpacing
+        s.maximumAreaTypicalMultiple = maxAreaMultiple
+        s.localThresholdTiles = localThresholdTiles
+        s.intensitySeedBlur = intensitySeedBlur
         return s
     }
 
@@ -90,6 +121,9 @@ struct SegmentCommand: ParsableCommand {
         let thresholdComputed: Float
         let foregroundContrast: Double
         let objectsBeforeFiltering: Int
+        let typicalDiameter: Double?
+        let maximumAreaUsed: Int?
+        let warnings: [String]
         let settings: SegmentationSettings
         let decodeMilliseconds: Double
         let segmentMilliseconds: Double
@@ -115,12 +149,23 @@ struct SegmentCommand: ParsableCommand {
             let rgb = OverlayRenderer.render(image: pixels, segmentation: result)
             try TIFFWriter.writeRGB8(rgb, width: pixels.width, height: pixels.height, to: overlay)
         }
+        if let labels {
+            guard result.count <= Int(UInt16.max) else {
+                throw LabelImageError(description: "--labels \(labels): \(result.count) nuclei do not fit a 16-bit label image")
+            }
+            try TIFFWriter.writeUInt16(result.labels.map { UInt16(clamping: $0) }, width: result.width,
+                                       height: result.height, to: labels, compression: .deflate)
+        }
         let report = Report(
             path: image, width: result.width, height: result.height, count: result.count,
             thresholdUsed: result.thresholdUsed, thresholdComputed: result.thresholdComputed,
             foregroundContrast: result.foregroundContrast, objectsBeforeFiltering: result.objectsBeforeFiltering,
-            settings: result.settings, decodeMilliseconds: decodeTimes.sorted()[decodeTimes.count / 2],
+            typicalDiameter: result.typicalDiameter, maximumAreaUsed: result.maximumAreaUsed,
+            warnings: result.warnings, settings: result.settings, decodeMilliseconds: decodeTimes.sorted()[decodeTimes.count / 2],
             segmentMilliseconds: segmentTimes.sorted()[segmentTimes.count / 2], nuclei: result.nuclei)
+        for warning in result.warnings {
+            FileHandle.standardError.write(Data("warning: \(image): \(warning)\n".utf8))
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -150,3 +195,10 @@ struct SegmentCommand: ParsableCommand {
 }
 
 extension SegmentationSettings.ThresholdMethod: ExpressibleByArgument {}
+extension SegmentationSettings.SeedMethod: ExpressibleByArgument {}
+extension SegmentationSettings.DividingLines: ExpressibleByArgument {}
+
+/// A label image that cannot be written as asked (a runtime error: exit code 1).
+struct LabelImageError: Error, CustomStringConvertible {
+    let description: String
+}

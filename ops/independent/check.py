@@ -48,10 +48,40 @@ def fit_ic50(conc: np.ndarray, rate: np.ndarray) -> float:
     return float(10.0 ** params[2])
 
 
+def baseline_detection(w1: np.ndarray, rows: List[Dict[str, str]]) -> Tuple[int, int, int]:
+    """A deliberately plain segmenter - Gaussian smoothing, Otsu on log intensities, connected components, no
+    declumping - matched to the truth centroids. Its recall and precision say how hard a setting is: touching
+    nuclei merge, dim ones vanish, debris adds false objects. Returns (true positives, detections, truth).
+    """
+    from scipy import ndimage
+    smooth = ndimage.gaussian_filter(w1.astype(np.float32), 1.0)
+    logi = np.log1p(np.maximum(smooth - np.percentile(smooth, 1), 0))
+    mask = logi > otsu(logi.ravel())
+    objects, n = ndimage.label(mask)
+    if n == 0:
+        return 0, 0, len(rows)
+    sizes = np.bincount(objects.ravel())
+    keep = np.nonzero(sizes >= 9)[0]
+    keep = keep[keep > 0]
+    # One detection matches at most one truth nucleus: the truth centroid must fall inside it, first come.
+    used = set()
+    tp = 0
+    for r in rows:
+        yi, xi = int(round(float(r["y"]))), int(round(float(r["x"])))
+        yi, xi = min(max(yi, 0), w1.shape[0] - 1), min(max(xi, 0), w1.shape[1] - 1)
+        o = int(objects[yi, xi])
+        if o and sizes[o] >= 9 and o not in used:
+            used.add(o)
+            tp += 1
+    return tp, len(keep), len(rows)
+
+
 def main(argv: List[str]) -> int:
     ap = argparse.ArgumentParser(prog="check", description=__doc__.split("\n")[0])
     ap.add_argument("folder", help="output folder of ops/independent/generate")
     ap.add_argument("--ic50", type=float, default=1.0, help="the IC50 the plates were made with (default 1)")
+    ap.add_argument("--baseline-fields", type=int, default=24,
+                    help="fields to run the plain baseline segmenter on, spread over the plate (default 24, 0: none)")
     a = ap.parse_args(argv)
     root = a.folder
     problems: List[str] = []
@@ -78,6 +108,10 @@ def main(argv: List[str]) -> int:
     per_well_truth: Dict[Tuple[str, str], List[int]] = defaultdict(lambda: [0, 0])
     snr: List[float] = []
     shape = None
+    baseline = [0, 0, 0]
+    baseline_done = 0
+    stems_seen = 0
+    baseline_every = max(1, len(stems) // a.baseline_fields) if a.baseline_fields > 0 else 0
     for plate, well, stem in stems:
         if well not in plate_map:
             problems.append(f"{stem}: well {well} is not in plate-map.csv")
@@ -122,6 +156,13 @@ def main(argv: List[str]) -> int:
             acc = per_well_truth[(plate, well)]
             acc[0] += 1
             acc[1] += int(r["infected"])
+        if baseline_every and stems_seen % baseline_every == 0 and baseline_done < a.baseline_fields:
+            tp, det, tru = baseline_detection(w1, rows)
+            baseline[0] += tp
+            baseline[1] += det
+            baseline[2] += tru
+            baseline_done += 1
+        stems_seen += 1
 
     for r in wells_rows:
         got = per_well_truth.get((r["plate"], r["well"]))
@@ -144,6 +185,9 @@ def main(argv: List[str]) -> int:
         print(f"w1 signal-to-noise (median nucleus minus background, over background sd): "
               f"median {np.median(snr):.0f}, 5th percentile {np.percentile(snr, 5):.0f}")
 
+    if baseline[2]:
+        print(f"plain baseline segmenter (log-Otsu, no declumping) on {baseline_done} fields: recall "
+              f"{baseline[0] / baseline[2]:.3f}, precision {baseline[0] / max(baseline[1], 1):.3f}")
     print("phenotype      count   share   visible-area diameter px (5th / median / 95th)")
     phen: Dict[str, List[float]] = defaultdict(list)
     for *_, ph, ar in per_nucleus:

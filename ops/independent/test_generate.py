@@ -201,6 +201,25 @@ class Variants(unittest.TestCase):
             rows = read_csv(os.path.join(d, "truth", "PLATE01_P24_s1.csv"))
             self.assertTrue({r["phenotype"] for r in rows} <= {"uninfected", "hadv", "early", "mitotic"})
 
+    def test_hard_is_harder_than_easy_for_a_plain_segmenter(self):
+        recall = {}
+        with tempfile.TemporaryDirectory() as d:
+            for level in ("easy", "hard"):
+                out = os.path.join(d, level)
+                code, err = run(["--out", out, "--difficulty", level, "--size", "256", "--sites", "2",
+                                 "--wells", "A12,B12,C12", "--seed", "5"])
+                self.assertEqual(code, 0, err)
+                tp = tru = 0
+                for well in ("A12", "B12", "C12"):
+                    for s in (1, 2):
+                        stem = f"PLATE01_{well}_s{s}"
+                        w1 = tifffile.imread(os.path.join(out, "PLATE01", f"{stem}_w1.tif"))
+                        found, _, total = check.baseline_detection(w1, read_csv(os.path.join(out, "truth", f"{stem}.csv")))
+                        tp += found
+                        tru += total
+                recall[level] = tp / tru
+        self.assertGreater(recall["easy"], recall["hard"] + 0.1, recall)
+
     def test_magnification_sets_nucleus_size(self):
         medians = {}
         with tempfile.TemporaryDirectory() as d:

@@ -6,6 +6,9 @@ tifffile / scikit-image pipeline so our TIFF reader and segmentation can be comp
   decode FILE --repeat N                              -> JSON: median ms, MB/s (tifffile.imread)
   segment FILE --repeat N                             -> JSON: median ms, nuclei centroids (scikit-image)
   f1 TRUTH.json RESULT.json                           -> JSON: detection F1 of RESULT's centroids (ours or peer)
+  segment FILE --labels OUT.tif                       -> also writes the peer's label image
+  score TRUTH.labels.tif FOUND.labels.tif             -> JSON: detection F1 by centroid and by IoU >= 0.5,
+                                                         splits and merges, against a label image (real data)
 """
 import argparse
 import json
@@ -82,7 +85,7 @@ def decode(args):
     print(json.dumps({"decodeMilliseconds": ms, "decodeMegabytesPerSecond": image.nbytes / 1e6 / (ms / 1e3)}))
 
 
-def segment_once(path):
+def segment_once(path, labels_out=None):
     import tifffile
     from scipy import ndimage as ndi
     from skimage import feature, filters, measure, segmentation
@@ -99,12 +102,18 @@ def segment_once(path):
     labels = segmentation.watershed(-distance, markers, mask=mask)
     labels = segmentation.clear_border(labels)
     nuclei = []
+    dropped = []
     for region in measure.regionprops(labels, intensity_image=image):
-        if 40 <= region.area <= 4000:
+        if not 40 <= region.area <= 4000:
+            dropped.append(region.label)
+        else:
             cy, cx = region.centroid
             nuclei.append({"centroidX": float(cx), "centroidY": float(cy), "area": int(region.area),
                            "mean": float(region.intensity_mean), "eccentricity": float(region.eccentricity),
                            "solidity": float(region.solidity), "perimeter": float(region.perimeter)})
+    if labels_out:
+        labels[np.isin(labels, dropped)] = 0
+        tifffile.imwrite(labels_out, labels.astype(np.uint16))
     return nuclei
 
 
@@ -113,7 +122,7 @@ def segment(args):
     nuclei = []
     for _ in range(args.repeat):
         start = time.perf_counter()
-        nuclei = segment_once(args.file)
+        nuclei = segment_once(args.file, args.labels)
         times.append((time.perf_counter() - start) * 1e3)
     print(json.dumps({"segmentMilliseconds": float(np.median(times)), "count": len(nuclei), "nuclei": nuclei}))
 
@@ -139,6 +148,69 @@ def f1(args):
     print(json.dumps({"f1": score, "found": len(found), "truth": len(truth), "matched": tp}))
 
 
+def score(args):
+    """Scores a label image against truth labels. Truth nuclei touching the image border are left out (both
+    pipelines drop border nuclei), and so are found objects whose pixels lie mostly on those border nuclei.
+
+    - centroid F1: a found nucleus matches a truth nucleus when its centroid lies inside it (one to one);
+    - IoU F1: a match needs intersection over union >= 0.5 (at most one such partner exists);
+    - merges: found objects that hold the majority of two or more truth nuclei (counted as extra nuclei lost);
+    - splits: truth nuclei that hold the majority of two or more found objects (counted as extra objects made).
+    """
+    import tifffile
+    from skimage import segmentation
+
+    truth = tifffile.imread(args.truth).astype(np.int64)
+    found = tifffile.imread(args.found).astype(np.int64)
+    border = segmentation.clear_border(truth) != truth
+    border_ids = np.unique(truth[border])
+    border_ids = border_ids[border_ids > 0]
+    truth_ids = np.setdiff1d(np.unique(truth), np.concatenate([[0], border_ids]))
+    found_ids = np.unique(found)
+    found_ids = found_ids[found_ids > 0]
+    # Joint histogram of (found, truth) pixel pairs.
+    size_t, size_f = truth.max() + 1, found.max() + 1
+    joint = np.bincount((found * size_t + truth).ravel(), minlength=size_f * size_t).reshape(size_f, size_t)
+    area_t, area_f = joint.sum(axis=0), joint.sum(axis=1)
+    keep_found = [f for f in found_ids if joint[f, border_ids].sum() * 2 <= area_f[f]]
+    truth_set = set(int(t) for t in truth_ids)
+    # Centroid matching.
+    ys, xs = np.indices(found.shape)
+    counts = np.bincount(found.ravel(), minlength=size_f)
+    cy = np.bincount(found.ravel(), weights=ys.ravel(), minlength=size_f) / np.maximum(counts, 1)
+    cx = np.bincount(found.ravel(), weights=xs.ravel(), minlength=size_f) / np.maximum(counts, 1)
+    claimed = set()
+    centroid_tp = 0
+    for f in keep_found:
+        t = int(truth[min(truth.shape[0] - 1, int(round(cy[f]))), min(truth.shape[1] - 1, int(round(cx[f])))])
+        if t in truth_set and t not in claimed:
+            claimed.add(t)
+            centroid_tp += 1
+    # IoU matching: IoU > 0.5 pairs are unique on both sides.
+    iou_tp = 0
+    for f in keep_found:
+        row = joint[f]
+        t = int(np.argmax(row[1:]) + 1) if row[1:].any() else 0
+        if t in truth_set:
+            iou = row[t] / (area_f[f] + area_t[t] - row[t])
+            if iou >= 0.5:
+                iou_tp += 1
+    merges = 0
+    for f in keep_found:
+        held = [t for t in truth_ids if joint[f, t] * 2 > area_t[t]]
+        merges += max(0, len(held) - 1)
+    splits = 0
+    for t in truth_ids:
+        held = [f for f in keep_found if joint[f, t] * 2 > area_f[f]]
+        splits += max(0, len(held) - 1)
+    n_found, n_truth = len(keep_found), len(truth_ids)
+    print(json.dumps({
+        "truth": n_truth, "found": n_found,
+        "centroidF1": 2 * centroid_tp / max(1, n_found + n_truth),
+        "iouF1": 2 * iou_tp / max(1, n_found + n_truth),
+        "splits": splits, "merges": merges}))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -151,12 +223,17 @@ def main():
         p = sub.add_parser(name)
         p.add_argument("file")
         p.add_argument("--repeat", type=int, default=3)
+        if name == "segment":
+            p.add_argument("--labels", help="write the label image here")
     s = sub.add_parser("f1")
     s.add_argument("truth")
     s.add_argument("result")
     s.add_argument("--radius", type=float, default=5.0)
+    sc = sub.add_parser("score")
+    sc.add_argument("truth")
+    sc.add_argument("found")
     args = parser.parse_args()
-    {"generate": generate, "decode": decode, "segment": segment, "f1": f1}[args.command](args)
+    {"generate": generate, "decode": decode, "segment": segment, "f1": f1, "score": score}[args.command](args)
 
 
 if __name__ == "__main__":
