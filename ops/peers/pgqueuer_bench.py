@@ -31,6 +31,9 @@ Choices, so the comparison stays fair and reproducible:
     `successful` row, no `exception`/`canceled`/`failed` rows, and an empty queue table.
   Keeping the effect in memory until the worker exits keeps the job a no-op on the
   database (ours records nothing per job beyond the queue's own writes either).
+- --check-verifier (ops/bench-queue passes it, after the timed part): plants a duplicate
+  effect, a missing effect, a second pick and a job left queued, one at a time, and fails
+  unless the exactly-once check rejects each, so the check is shown able to fail.
 """
 
 from __future__ import annotations
@@ -184,6 +187,49 @@ async def verify(url: str, database: str, jobs: int) -> tuple[bool, dict[str, in
     return ok, detail
 
 
+async def check_verifier(url: str, database: str, jobs: int) -> list[str]:
+    """Plants each fault the exactly-once check must catch into a verified run and returns the faults it
+    missed (none expected), restoring the tables after each, so the check itself is shown able to fail."""
+    faults = {
+        "a job's effect recorded twice": (
+            "INSERT INTO bench_effects (n, pid) VALUES (0, 0)",
+            "DELETE FROM bench_effects WHERE pid = 0",
+        ),
+        "a job's effect missing": (
+            "UPDATE bench_effects SET n = -1 - n WHERE n = 0",
+            "UPDATE bench_effects SET n = -1 - n WHERE n = -1",
+        ),
+        "a job picked twice": (
+            """INSERT INTO pgqueuer_log (job_id, status, entrypoint, priority)
+               SELECT job_id, 'picked', entrypoint, priority FROM pgqueuer_log WHERE status = 'picked' LIMIT 1""",
+            """DELETE FROM pgqueuer_log WHERE id = (SELECT max(id) FROM pgqueuer_log)""",
+        ),
+        "a job left in the queue": (
+            f"""INSERT INTO pgqueuer (priority, entrypoint, status, payload)
+                VALUES (0, '{ENTRYPOINT}', 'queued', NULL)""",
+            "DELETE FROM pgqueuer",
+        ),
+    }
+    missed = []
+    for name, (plant, restore) in faults.items():
+        connection = await asyncpg.connect(url, database=database)
+        try:
+            await connection.execute(plant)
+        finally:
+            await connection.close()
+        caught = not (await verify(url, database, jobs))[0]
+        connection = await asyncpg.connect(url, database=database)
+        try:
+            await connection.execute(restore)
+        finally:
+            await connection.close()
+        if not caught:
+            missed.append(name)
+    if not (await verify(url, database, jobs))[0]:
+        missed.append("restoring the planted faults (the clean run no longer verifies)")
+    return missed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", required=True,
@@ -195,6 +241,9 @@ def main() -> int:
     parser.add_argument("--database", default="bench_pgqueuer",
                         help="database created (dropped first if present) for this run")
     parser.add_argument("--json", action="store_true", help="print one JSON line instead of a sentence")
+    parser.add_argument("--check-verifier", action="store_true",
+                        help="after the run, plant a duplicate, a missing and a stuck job and fail unless the "
+                             "exactly-once check catches each")
     args = parser.parse_args()
     if min(args.jobs, args.workers, args.batch_size, args.enqueue_batch) < 1:
         parser.error("--jobs, --workers, --batch-size and --enqueue-batch must be at least 1")
@@ -202,7 +251,7 @@ def main() -> int:
     try:
         asyncio.run(recreate_database(args.database_url, args.database))
         asyncio.run(prepare_schema(args.database_url, args.database))
-    except (OSError, asyncpg.PostgresError) as error:
+    except (OSError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
         print(f"pgqueuer_bench: cannot prepare database {args.database}: {error}", file=sys.stderr)
         return 1
 
@@ -234,6 +283,12 @@ def main() -> int:
     if not exactly_once:
         print(f"pgqueuer_bench: verification failed: {detail}", file=sys.stderr)
         return 1
+    if args.check_verifier:
+        missed = asyncio.run(check_verifier(args.database_url, args.database, args.jobs))
+        if missed:
+            print(f"pgqueuer_bench: the exactly-once check missed: {'; '.join(missed)}", file=sys.stderr)
+            return 1
+        print("pgqueuer_bench: the exactly-once check caught every planted fault", file=sys.stderr)
     return 0
 
 
