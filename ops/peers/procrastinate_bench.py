@@ -29,6 +29,9 @@ Choices, so the comparison stays fair and reproducible:
 - Exactly once: afterwards, in the jobs table, N rows, all `succeeded`, none in any other
   status; and in Procrastinate's event log exactly one `started` event per job, so no job
   was executed twice.
+- --check-verifier (ops/bench-queue passes it, after the timed part): plants a double start,
+  a missing start and a job left to do, one at a time, and fails unless the check rejects
+  each, so the check is shown able to fail.
 """
 
 from __future__ import annotations
@@ -159,6 +162,43 @@ def verify(url: str, jobs: int) -> tuple[bool, dict[str, int], int]:
     return ok, statuses, multiply_started
 
 
+def check_verifier(url: str, jobs: int) -> list[str]:
+    """Plants each fault the exactly-once check must catch into a verified run, one at a time, restoring
+    the tables after each; returns the faults it missed (none expected), so the check is shown able to
+    fail. A fault that could not be planted also counts as missed."""
+    faults = {
+        "a job started twice": (
+            """INSERT INTO procrastinate_events (job_id, type)
+               SELECT job_id, 'started' FROM procrastinate_events WHERE type = 'started' LIMIT 1""",
+            "DELETE FROM procrastinate_events WHERE id = (SELECT max(id) FROM procrastinate_events)",
+        ),
+        "a job never started": (
+            """UPDATE procrastinate_events SET type = 'deferred'
+               WHERE id = (SELECT min(id) FROM procrastinate_events WHERE type = 'started')""",
+            """UPDATE procrastinate_events SET type = 'started'
+               WHERE id = (SELECT min(e.id) FROM procrastinate_events e WHERE e.type = 'deferred'
+                           AND EXISTS (SELECT 1 FROM procrastinate_events d
+                                       WHERE d.job_id = e.job_id AND d.type = 'deferred' AND d.id <> e.id))""",
+        ),
+        "a job left to do": (
+            f"""INSERT INTO procrastinate_jobs (queue_name, task_name, args)
+                VALUES ('{QUEUE}', '{TASK_NAME}', '{{"n": -1}}')""",
+            "DELETE FROM procrastinate_jobs WHERE id = (SELECT max(id) FROM procrastinate_jobs)",
+        ),
+    }
+    missed = []
+    for name, (plant, restore) in faults.items():
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(plant)
+        if verify(url, jobs)[0]:
+            missed.append(name)
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(restore)
+    if not verify(url, jobs)[0]:
+        missed.append("restoring the planted faults (the clean run no longer verifies)")
+    return missed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", required=True,
@@ -171,6 +211,9 @@ def main() -> int:
     parser.add_argument("--database", default="bench_procrastinate",
                         help="database created (dropped first if present) for this run")
     parser.add_argument("--json", action="store_true", help="print one JSON line instead of a sentence")
+    parser.add_argument("--check-verifier", action="store_true",
+                        help="after the run, plant a double start, a missing start and a job left to do and fail "
+                             "unless the exactly-once check catches each")
     args = parser.parse_args()
     if args.jobs < 1 or args.workers < 1 or args.defer_batch < 1:
         parser.error("--jobs, --workers and --defer-batch must be at least 1")
@@ -208,6 +251,12 @@ def main() -> int:
         print(f"procrastinate_bench: verification failed: statuses {statuses}, "
               f"jobs started more than once or never: {multiply_started}", file=sys.stderr)
         return 1
+    if args.check_verifier:
+        missed = check_verifier(url, args.jobs)
+        if missed:
+            print(f"procrastinate_bench: the exactly-once check missed: {'; '.join(missed)}", file=sys.stderr)
+            return 1
+        print("procrastinate_bench: the exactly-once check caught every planted fault", file=sys.stderr)
     return 0
 
 
