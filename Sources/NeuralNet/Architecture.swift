@@ -178,6 +178,11 @@ struct ResolvedLayer: Sendable {
 }
 
 extension Architecture {
+    /// Largest input side, channel count, kernel, stride, padding, filter or unit count accepted.
+    public static let maximumDimension = 1 << 14
+    /// Largest number of values in one sample's activation or in one parameter tensor (1 GiB of Float32).
+    public static let maximumActivation = 1 << 28
+
     /// Walks the layers, checking every parameter and computing shapes; the first problem is named with its layer.
     func resolve(source: String) throws -> [ResolvedLayer] {
         func fail(_ reason: String) -> ArchitectureError { ArchitectureError(source: source, reason: reason) }
@@ -187,6 +192,25 @@ extension Architecture {
         guard input.channels > 0, input.height > 0, input.width > 0 else {
             throw fail("input must have positive channels, height and width")
         }
+        // A crafted architecture.json must be an error, not an Int overflow trap (found by ops/fuzz model) nor an
+        // allocation of petabytes at inference: sizes are bounded far above any real classifier.
+        func checkSize(_ value: Int?, _ what: String, _ limit: Int) throws {
+            if let value, value > limit { throw fail("\(what) \(value) is larger than \(limit)") }
+        }
+        try checkSize(input.channels, "input channels", Architecture.maximumDimension)
+        try checkSize(input.height, "input height", Architecture.maximumDimension)
+        try checkSize(input.width, "input width", Architecture.maximumDimension)
+        func checkActivation(_ shape: [Int], _ label: String) throws {
+            var count = 1
+            for dimension in shape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+                guard !overflow, product <= Architecture.maximumActivation else {
+                    throw fail("\(label) produces \(shape), more than \(Architecture.maximumActivation) values per sample")
+                }
+                count = product
+            }
+        }
+        try checkActivation([input.channels, input.height, input.width], "the input")
         guard classNames.count >= 2 else { throw fail("class_names must list at least two classes") }
         var shape = [input.channels, input.height, input.width]
         var resolved: [ResolvedLayer] = []
@@ -201,6 +225,10 @@ extension Architecture {
             func spatial() throws -> (c: Int, h: Int, w: Int) {
                 guard shape.count == 3 else { throw fail("layer \(label) needs an image input, got features of shape \(shape)") }
                 return (shape[0], shape[1], shape[2])
+            }
+            for (value, what) in [(l.kernel, "kernel"), (l.stride, "stride"), (l.padding, "padding"),
+                                  (l.filters, "filters"), (l.units, "units")] {
+                try checkSize(value, "\(label) \(what)", Architecture.maximumDimension)
             }
             var params: [(String, [Int])] = []
             let inShape = shape
@@ -241,6 +269,8 @@ extension Architecture {
                 params.append(("\(n).bias", [u]))
                 shape = [u]
             }
+            try checkActivation(shape, "layer \(label)")
+            for (name, parameterShape) in params { try checkActivation(parameterShape, "parameter \(name)") }
             resolved.append(ResolvedLayer(spec: l, inputShape: inShape, outputShape: shape, parameters: params))
         }
         guard shape == [classNames.count] else {
