@@ -19,11 +19,12 @@ enum NodeFaults {
         }
     }
 
-    /// The folders holding `files` must be enterable. A folder that is missing is left to the reader (that
-    /// image set's own error); one that exists but refuses this node's user is the node's fault.
+    /// The folders holding `files` (paths relative to `root`) must be enterable. A folder that is missing is
+    /// left to the reader (that image set's own error); one that exists but refuses this node's user is the
+    /// node's fault.
     static func checkFolders(of files: [String], root: String) throws(CampaignError) {
         for file in files {
-            let folder = (file as NSString).deletingLastPathComponent
+            let folder = ((root as NSString).appendingPathComponent(file) as NSString).deletingLastPathComponent
             if access(folder, X_OK) != 0, errno == EACCES || errno == EPERM {
                 throw .imageFolderUnreadable(path: folder, reason: "permission denied for uid \(getuid())")
             }
