@@ -81,6 +81,8 @@ struct SlurmSubmitCommand: ParsableCommand {
         print("campaign \(campaign): \(remaining) unfinished jobs -> \(tasks) workers x \(cpusPerTask) CPUs\(note)")
         print(submission.commandLine)
         if dryRun { return }
+        // sbatch writes straight to the terminal or pipe: ours first, in order.
+        fflush(nil)
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
