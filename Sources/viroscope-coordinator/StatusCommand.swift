@@ -19,23 +19,42 @@ struct StatusCommand: ParsableCommand {
     @Option(help: "Show one campaign's progress: image sets done of total, nuclei, rate, ETA, failures with their files.")
     var campaign: String?
 
+    @Option(help: "With --campaign: a target time (e.g. 1h, 45m, 2d); shows the rate per worker and how many workers would finish the rest in it.")
+    var finishIn: String?
+
     func validate() throws {
         try NumericFlag.check(liveWithin, "--live-within", in: 0.001...604_800, unit: "seconds")
+        guard let finishIn else { return }
+        guard campaign != nil else { throw ValidationError("--finish-in needs --campaign") }
+        guard CampaignSizing.seconds(duration: finishIn) != nil else {
+            throw ValidationError("--finish-in \"\(finishIn)\" is not a duration such as 90s, 45m, 1h or 2d")
+        }
     }
 
     func run() throws {
         try database.withConnection("status") { connection in
             if let campaign {
                 let progress = try CampaignProgress.load(campaign: campaign, on: connection)
-                let live = try QueueStatus.fetch(liveWithin: .milliseconds(Int64(liveWithin * 1000)), on: connection)
-                    .liveWorkers.count
+                let workers = try QueueStatus.fetch(liveWithin: .milliseconds(Int64(liveWithin * 1000)), on: connection)
+                    .liveWorkers
+                let live = workers.count
+                let sizing = finishIn.flatMap(CampaignSizing.seconds(duration:)).map {
+                    CampaignSizing(progress: progress, liveWorkers: live,
+                                   liveThreads: workers.reduce(0) { $0 + $1.concurrency }, targetSeconds: $0)
+                }
                 if json {
                     let encoder = JSONEncoder()
                     encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-                    print(String(decoding: try encoder.encode(progress), as: UTF8.self))
+                    if let sizing {
+                        print(String(decoding: try encoder.encode(SizedProgress(progress: progress, sizing: sizing)),
+                                     as: UTF8.self))
+                    } else {
+                        print(String(decoding: try encoder.encode(progress), as: UTF8.self))
+                    }
                 } else {
                     print(CampaignProgressView(progress: progress, liveWorkers: live).render(
                         colour: isatty(STDOUT_FILENO) == 1))
+                    if let sizing, let finishIn { print(CampaignSizingView(sizing: sizing, target: finishIn).render()) }
                 }
                 return
             }

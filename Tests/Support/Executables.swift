@@ -57,8 +57,23 @@ public final class ChildProcess: @unchecked Sendable {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
+        // A child starts with SIGTERM and SIGINT at their defaults and no signal blocked, as under systemd,
+        // Docker or slurmstepd: in-process workers of other tests ignore or block them here (for their
+        // dispatch sources), both are inherited across exec, and a shell cannot trap an inherited ignore.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGTERM)
+        sigaddset(&defaults, SIGINT)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        posix_spawnattr_setsigmask(&attributes, &unblocked)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         var child: pid_t = 0
-        let result = posix_spawnp(&child, path, &actions, nil, argv, envp)
+        let result = posix_spawnp(&child, path, &actions, &attributes, argv, envp)
         guard result == 0 else { throw TestSupportError.spawnFailed(path, errno: result) }
         pid = child
     }
