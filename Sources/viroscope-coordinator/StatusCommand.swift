@@ -37,6 +37,7 @@ struct StatusCommand: ParsableCommand {
                     print(CampaignProgressView(progress: progress, liveWorkers: live).render(
                         colour: isatty(STDOUT_FILENO) == 1))
                 }
+                try reportInconsistency(campaignID: progress.campaignID, name: campaign, on: connection)
                 return
             }
             let status = try QueueStatus.fetch(liveWithin: .milliseconds(Int64(liveWithin * 1000)), on: connection)
