@@ -25,7 +25,7 @@ struct ConsistencyTests {
         #expect(status.status == 0)
         #expect(status.stdout.contains("INCONSISTENT: 1 succeeded jobs have no results for 3 image sets"),
                 "\(status.stdout)\(status.stderr)")
-        #expect(status.stdout.contains("repair --campaign c1"))
+        #expect(status.stdout.contains("repair --campaign 'c1'"))
         let json = try fixture.coordinator(["status", "--campaign", "c1", "--json"])
         #expect(json.stderr.contains("INCONSISTENT") && !json.stdout.contains("INCONSISTENT"))
 
