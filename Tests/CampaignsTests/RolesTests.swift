@@ -263,6 +263,8 @@ import TestSupport
         let progress = try CampaignProgress.load(campaign: "roles-report", on: reader)
         #expect(progress.imageSetsDone == 1 && progress.jobsByState["available"] == 1)
         #expect(try QueueStatus.fetch(on: reader).jobsByState["available"] == 1)
+        // status --campaign's consistency check runs as the reader too.
+        #expect(try CampaignConsistency.check(campaignID: campaign.campaignID, on: reader).isConsistent)
 
         try expectDenied("INSERT INTO campaigns (name, model_id, image_root, nuclear_channel, fingerprint) "
                          + "VALUES ('x', $1, '/', 'w1', 'f')", [campaign.modelID], on: reader)
@@ -299,6 +301,11 @@ import TestSupport
         #expect(try QueueStatus.fetch(on: coordinator).jobsByState["available"] == 2)
         let progress = try CampaignProgress.load(campaign: "roles-submit", on: coordinator)
         #expect(progress.imageSets == 1)
+        // repair --campaign: reads the campaign's jobs and results, enqueues what succeeded jobs did not write.
+        #expect(try CampaignConsistency.check(campaignID: campaign.campaignID, on: coordinator).isConsistent)
+        #expect(try coordinator.transaction {
+            try CampaignConsistency.repair(campaignID: campaign.campaignID, on: $0)
+        }.newJobs == 0)
 
         // Results are the workers' to write; the coordinator only reads them.
         try expectDenied("""
