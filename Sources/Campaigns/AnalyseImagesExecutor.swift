@@ -99,7 +99,7 @@ public final class AnalyseImagesExecutor: JobExecutor {
         let workerID = context.workerID
         let version = softwareVersion
         return .succeededWithResults { connection in
-            try rows.write(jobID: job.id, workerID: workerID, modelSHA: model.sha256,
+            try rows.write(jobID: job.id, leaseToken: job.leaseToken, workerID: workerID, modelSHA: model.sha256,
                            settingsJSON: campaign.settingsJSON, softwareVersion: version, on: connection)
         }
     }

@@ -52,15 +52,16 @@ enum CampaignSQL {
                (SELECT count(*) FROM jobs WHERE campaign_id = $1) AS jobs
         """
 
+    /// Results and nuclei go through the schema owner's fenced functions (migration 0009): the worker role has
+    /// no INSERT on these tables, and the functions accept rows only for the image sets of a running job whose
+    /// lease the caller holds (nuclei only for results that job wrote).
     static let insertResults = """
-        INSERT INTO image_results (image_set_id, job_id, worker_id, model_sha256, nuclei, infected, mean_p_infected,
-                                   reporter_positive, threshold, reporter_threshold, settings, software_version, error,
-                                   duration_ms)
-        SELECT r.image_set_id, $2, $3, $4, r.nuclei, r.infected, r.mean_p, r.reporter_positive, r.threshold,
-               r.reporter_threshold, $5::jsonb, $6, r.error, r.duration_ms
-        FROM unnest($1::bigint[], $7::int[], $8::int[], $9::real[], $10::int[], $11::real[], $12::real[], $13::text[],
-                    $14::real[])
-             AS r (image_set_id, nuclei, infected, mean_p, reporter_positive, threshold, reporter_threshold, error,
-                   duration_ms)
+        SELECT record_image_results($1::bigint, $2::uuid, $3::bigint, $4::text, $5::jsonb, $6::text, $7::bigint[],
+                                    $8::integer[], $9::integer[], $10::real[], $11::integer[], $12::real[],
+                                    $13::real[], $14::text[], $15::real[]) AS n
+        """
+    static let insertNuclei = """
+        SELECT record_nuclei($1::bigint, $2::uuid, $3::bigint[], $4::integer[], $5::real[], $6::real[], $7::integer[],
+                             $8::real[], $9::real[], $10::real[]) AS n
         """
 }

@@ -1,12 +1,14 @@
 import Analysis
+import Foundation
 import Postgres
 
 /// The rows one job writes: a result per image set (with the error for those that failed) and the nuclei of
-/// those that succeeded. Written inside the job's fenced completion, so they commit exactly when the job does.
+/// those that succeeded. Written inside the job's fenced completion, so they commit exactly when the job does,
+/// through functions that check the lease token (`jobID`, `leaseToken`) again in the database.
 struct ResultRows: Sendable {
     let outcomes: [(AnalyseImagesPayload.Entry, Result<ImageSetAnalysis, AnalysisError>)]
 
-    func write(jobID: Int64, workerID: Int64?, modelSHA: String, settingsJSON: String, softwareVersion: String,
+    func write(jobID: Int64, leaseToken: UUID, workerID: Int64?, modelSHA: String, settingsJSON: String, softwareVersion: String,
                on connection: Connection) throws {
         var ids: [Int64] = [], nuclei: [Int] = [], infected: [Int] = [], meanP: [Double?] = [],
             reporterPositive: [Int?] = [], thresholds: [Double?] = [], reporterThresholds: [Double?] = [],
@@ -34,18 +36,30 @@ struct ResultRows: Sendable {
                 durations.append(0)
             }
         }
-        try connection.execute(CampaignSQL.insertResults, [
-            ids, jobID, workerID, modelSHA, settingsJSON, softwareVersion, nuclei, infected, meanP, reporterPositive,
-            thresholds, reporterThresholds, errors, durations,
+        try connection.query(CampaignSQL.insertResults, [
+            jobID, leaseToken, workerID, modelSHA, settingsJSON, softwareVersion, ids, nuclei, infected, meanP,
+            reporterPositive, thresholds, reporterThresholds, errors, durations,
         ])
-        let nucleusRows = outcomes.lazy.flatMap { entry, outcome -> [[(any PostgresValue)?]] in
-            guard case .success(let analysis) = outcome else { return [] }
-            return analysis.nuclei.map { n -> [(any PostgresValue)?] in
-                [entry.id, n.label, n.x, n.y, n.area, n.meanIntensity, n.reporterMean, n.pInfected]
+        // Column arrays rather than COPY: the worker role may not write `nuclei` itself, and a function reading a
+        // caller's temporary table would run the caller's objects with the owner's rights.
+        var setIDs: [Int64] = [], labels: [Int] = [], xs: [Double] = [], ys: [Double] = [], areas: [Int] = [],
+            means: [Double] = [], reporterMeans: [Double?] = [], pInfected: [Double] = []
+        for (entry, outcome) in outcomes {
+            guard case .success(let analysis) = outcome else { continue }
+            for n in analysis.nuclei {
+                setIDs.append(entry.id)
+                labels.append(n.label)
+                xs.append(Double(n.x))
+                ys.append(Double(n.y))
+                areas.append(n.area)
+                means.append(Double(n.meanIntensity))
+                reporterMeans.append(n.reporterMean.map(Double.init))
+                pInfected.append(Double(n.pInfected))
             }
         }
-        try connection.copyIn(table: "nuclei", columns: [
-            "image_set_id", "label", "x", "y", "area", "mean_intensity", "reporter_mean", "p_infected",
-        ], rows: nucleusRows)
+        guard !setIDs.isEmpty else { return }
+        try connection.query(CampaignSQL.insertNuclei, [
+            jobID, leaseToken, setIDs, labels, xs, ys, areas, means, reporterMeans, pInfected,
+        ])
     }
 }

@@ -44,11 +44,12 @@ public struct ProbeExecutor: JobExecutor {
         }
         let workerID = context.workerID
         return .succeededWithResults { connection in
-            try connection.execute(ProbeSQL.insert, [job.id, job.attempt, workerID])
+            try connection.query(ProbeSQL.insert, [job.id, job.leaseToken, job.attempt, workerID])
         }
     }
 }
 
 enum ProbeSQL {
-    static let insert = "INSERT INTO job_probe_results (job_id, attempt, worker_id) VALUES ($1, $2, $3)"
+    /// Through the owner's fenced function (migration 0009): only for a running job whose lease is held.
+    static let insert = "SELECT record_probe_result($1::bigint, $2::uuid, $3::integer, $4::bigint)"
 }

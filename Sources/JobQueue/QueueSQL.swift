@@ -1,5 +1,9 @@
 /// Every statement the queue runs against `jobs`, `workers` and `queue_pauses`, named, in one place.
 ///
+/// What a worker does to a job goes through the schema owner's functions of migration 0009 (`queue_claim`,
+/// `queue_complete`, …), whose bodies hold the statements: the worker role has no UPDATE on `jobs` and cannot
+/// read lease tokens, so it can act only on the jobs whose lease it holds.
+///
 /// Time always comes from the database (`now()`), never from a worker's clock. Leases are fenced by
 /// `lease_token`: a statement that acts on a claimed job matches `id`, `lease_token` and `state = 'running'`,
 /// so a worker whose lease was rescued or cancelled cannot touch the job any more.
@@ -24,18 +28,8 @@ enum QueueSQL {
     /// make the planner sort the whole table instead of walking `jobs_claimable` in order; the UPDATE finds
     /// the claimed rows by primary key for the same reason.
     static let claim = """
-        WITH c AS MATERIALIZED (
-            SELECT id FROM jobs
-            WHERE state IN ('available', 'retryable') AND run_at <= now()
-              AND queue = ANY(ARRAY(SELECT unnest($1::text[]) EXCEPT SELECT queue FROM queue_pauses))
-            ORDER BY priority, run_at, id
-            LIMIT $2
-            FOR UPDATE SKIP LOCKED)
-        UPDATE jobs j SET state = 'running', attempt = j.attempt + 1, lease_token = gen_random_uuid(),
-            lease_expires_at = now() + make_interval(secs => $3::float8), worker_id = $4, updated_at = now()
-        WHERE j.id = ANY(ARRAY(SELECT id FROM c))
-        RETURNING j.id, j.queue, j.kind, j.campaign_id, j.payload::text AS payload, j.attempt, j.max_attempts,
-            j.priority, j.lease_token, j.worker_id
+        SELECT id, queue, kind, campaign_id, payload, attempt, max_attempts, priority, lease_token, worker_id
+        FROM queue_claim($1::text[], $2::integer, $3::float8, $4::bigint)
         """
 
     /// True when nothing in queues $1 is claimable now or later (paused queues do not count).
@@ -48,86 +42,27 @@ enum QueueSQL {
 
     /// Never waits: a row locked right now is being completed or failed by its worker, so it needs no
     /// extension (and waiting could deadlock with that worker's batch statement).
-    static let extendLeases = """
-        WITH held AS (
-            SELECT j.id FROM jobs j JOIN unnest($1::bigint[], $2::uuid[]) AS d(id, token)
-                ON j.id = d.id AND j.lease_token = d.token
-            WHERE j.state = 'running'
-            FOR UPDATE OF j SKIP LOCKED)
-        UPDATE jobs j SET lease_expires_at = now() + make_interval(secs => $3::float8)
-        FROM held WHERE j.id = held.id
-        RETURNING j.id
-        """
+    static let extendLeases = "SELECT id FROM queue_extend_leases($1::bigint[], $2::uuid[], $3::float8)"
 
-    static let complete = """
-        UPDATE jobs SET state = 'succeeded', finished_at = now(), updated_at = now(),
-            lease_token = NULL, lease_expires_at = NULL
-        WHERE id = $1 AND lease_token = $2 AND state = 'running'
-        """
+    static let hold = "SELECT queue_hold($1::bigint, $2::uuid) AS held"
+    static let complete = "SELECT queue_complete($1::bigint, $2::uuid) AS done"
 
     /// Multi-row statements lock their rows in id order first, so two of them can never deadlock.
-    static let completeBatch = """
-        WITH locked AS (SELECT id FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE)
-        UPDATE jobs j SET state = 'succeeded', finished_at = now(), updated_at = now(),
-            lease_token = NULL, lease_expires_at = NULL
-        FROM unnest($1::bigint[], $2::uuid[]) AS d(id, token), locked
-        WHERE j.id = d.id AND locked.id = d.id AND j.lease_token = d.token AND j.state = 'running'
-        RETURNING j.id
-        """
+    static let completeBatch = "SELECT id FROM queue_complete_batch($1::bigint[], $2::uuid[])"
 
     /// Records failure $3 of job $1 (lease $2): retryable at now() + $4 seconds, or discarded when the
     /// attempts are used up or $5 (permanent) is true.
     static let fail = """
-        UPDATE jobs SET
-            state = CASE WHEN attempt >= max_attempts OR $5::boolean THEN 'discarded' ELSE 'retryable' END,
-            run_at = CASE WHEN attempt >= max_attempts OR $5::boolean THEN run_at
-                          ELSE now() + make_interval(secs => $4::float8) END,
-            finished_at = CASE WHEN attempt >= max_attempts OR $5::boolean THEN now() END,
-            last_error = $3,
-            errors = errors || jsonb_build_array(jsonb_build_object('attempt', attempt, 'at', now(), 'error', $3::text)),
-            lease_token = NULL, lease_expires_at = NULL, updated_at = now()
-        WHERE id = $1 AND lease_token = $2 AND state = 'running'
-        RETURNING state, extract(epoch FROM run_at - now())::float8 AS retry_in
+        SELECT state, retry_in FROM queue_fail($1::bigint, $2::uuid, $3::text, $4::float8, $5::boolean)
         """
 
     /// Gives claimed jobs back untouched (shutdown): the attempt is not counted.
-    static let release = """
-        WITH locked AS (SELECT id FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE)
-        UPDATE jobs j SET state = 'available', attempt = greatest(j.attempt - 1, 0), run_at = now(),
-            lease_token = NULL, lease_expires_at = NULL, updated_at = now()
-        FROM unnest($1::bigint[], $2::uuid[]) AS d(id, token), locked
-        WHERE j.id = d.id AND locked.id = d.id AND j.lease_token = d.token AND j.state = 'running'
-        RETURNING j.id
-        """
+    static let release = "SELECT id FROM queue_release($1::bigint[], $2::uuid[])"
 
     /// Returns up to $1 expired leases to the queue with the normal backoff ($3 base, $4 cap seconds, upper
     /// half jittered), so a job that kills its worker cannot take down worker after worker in a tight loop.
     /// The $2-th rescue of a job (or one out of attempts) discards it.
-    static let rescue = """
-        WITH expired AS (
-            SELECT id FROM jobs WHERE state = 'running' AND lease_expires_at < now()
-            ORDER BY lease_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED),
-        judged AS (
-            SELECT j.id, j.rescues + 1 AS rescues,
-                   j.attempt >= j.max_attempts OR j.rescues + 1 >= $2::integer AS discard,
-                   CASE WHEN j.rescues + 1 >= $2::integer
-                        THEN format('worker died %s times running this job', j.rescues + 1)
-                        ELSE 'lease expired' END AS reason,
-                   least($4::float8, $3::float8 * power(2::float8, least(greatest(j.attempt - 1, 0), 62)))
-                       * (0.5 + random() / 2) AS delay
-            FROM jobs j JOIN expired USING (id))
-        UPDATE jobs j SET
-            rescues = judged.rescues,
-            state = CASE WHEN judged.discard THEN 'discarded' ELSE 'retryable' END,
-            finished_at = CASE WHEN judged.discard THEN now() END,
-            run_at = CASE WHEN judged.discard THEN j.run_at ELSE now() + make_interval(secs => judged.delay) END,
-            last_error = judged.reason,
-            errors = j.errors || jsonb_build_array(jsonb_build_object('attempt', j.attempt, 'at', now(),
-                                                                      'error', judged.reason)),
-            lease_token = NULL, lease_expires_at = NULL, updated_at = now()
-        FROM judged WHERE j.id = judged.id
-        RETURNING j.id, j.state
-        """
+    static let rescue = "SELECT id, state FROM queue_rescue($1::integer, $2::integer, $3::float8, $4::float8)"
 
     /// Retention through the schema owner's `clean_finished_jobs` (migration 0005), which never deletes the
     /// jobs of a campaign that still has a job not succeeded.
@@ -155,11 +90,7 @@ enum QueueSQL {
 
     /// Of held jobs ($1 ids, $2 tokens) that a heartbeat could not extend, those still this worker's: a row
     /// locked by its own completion is skipped by the heartbeat but not lost. A plain read never waits.
-    static let stillHeld = """
-        SELECT j.id FROM jobs j JOIN unnest($1::bigint[], $2::uuid[]) AS d(id, token)
-            ON j.id = d.id AND j.lease_token = d.token
-        WHERE j.state = 'running'
-        """
+    static let stillHeld = "SELECT id FROM queue_still_held($1::bigint[], $2::uuid[])"
 
     static let pause = "INSERT INTO queue_pauses (queue) VALUES ($1) ON CONFLICT (queue) DO NOTHING"
     static let resume = "DELETE FROM queue_pauses WHERE queue = $1"

@@ -56,6 +56,7 @@ struct StatusCommand: ParsableCommand {
                         colour: isatty(STDOUT_FILENO) == 1))
                     if let sizing, let finishIn { print(CampaignSizingView(sizing: sizing, target: finishIn).render()) }
                 }
+                try reportInconsistency(campaignID: progress.campaignID, name: campaign, on: connection)
                 return
             }
             let status = try QueueStatus.fetch(liveWithin: .milliseconds(Int64(liveWithin * 1000)), on: connection)

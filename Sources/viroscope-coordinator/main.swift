@@ -8,7 +8,7 @@ struct CoordinatorCommand: ParsableCommand {
         abstract: "Operates the Viroscope job queue: migrations, status and operator actions.",
         subcommands: [MigrateCommand.self, SubmitCommand.self, StatusCommand.self, RetryCommand.self, CancelCommand.self,
                       PauseCommand.self, ResumeCommand.self, RescueCommand.self, CleanCommand.self,
-                      EnqueueProbeCommand.self, SlurmSubmitCommand.self])
+                      EnqueueProbeCommand.self, RepairCommand.self, SlurmSubmitCommand.self])
 }
 
 // Usage errors exit 2 (like most Unix tools), runtime errors 1.

@@ -17,7 +17,8 @@ import TestSupport
         let worker = try schema.login(as: "viroscope_worker")
         let campaign = try insertCampaign(named: "roles-worker", on: coordinator.connection)
         let jobIDs = try Enqueue.enqueue([
-            NewJob(kind: AnalyseImagesPayload.kind, payload: #"{"campaign": \#(campaign.campaignID)}"#,
+            NewJob(kind: AnalyseImagesPayload.kind,
+                   payload: #"{"campaign": \#(campaign.campaignID), "image_sets": [{"id": \#(campaign.imageSetID)}]}"#,
                    campaignID: campaign.campaignID),
             NewJob(kind: "probe", queue: "probes"),
         ], on: coordinator.connection)
@@ -39,17 +40,11 @@ import TestSupport
         #expect(job.id == jobIDs[0])
         #expect(try Heartbeat.extendLeases([job], lease: .seconds(60), on: connection) == [job.id])
         try Completion.complete(job, on: connection) { conn in
-            // Every column the executor's result statement (CampaignSQL.insertResults) writes.
-            try conn.execute("""
-                INSERT INTO image_results (image_set_id, job_id, worker_id, model_sha256, nuclei, infected,
-                                           mean_p_infected, reporter_positive, threshold, reporter_threshold, settings,
-                                           software_version, error, duration_ms)
-                VALUES ($1, $2, $3, $4, 2, 1, 0.5, 1, 0.5, 300, '{}'::jsonb, 'test', NULL, 1.5)
-                """, [campaign.imageSetID, job.id, workerID, campaign.modelSHA256])
-            try conn.copyIn(table: "nuclei", columns: ["image_set_id", "label", "x", "y", "area", "mean_intensity",
-                                                       "reporter_mean", "p_infected"],
-                            rows: [[campaign.imageSetID, 1, 10.0, 12.0, 80, 0.4, 900.0, 0.9],
-                                   [campaign.imageSetID, 2, 30.0, 32.0, 70, 0.3, 100.0, 0.1]])
+            // What ResultRows sends: the owner's fenced functions, with this job's lease.
+            try recordResult(job: job.id, token: job.leaseToken, imageSet: campaign.imageSetID, workerID: workerID,
+                             modelSHA: campaign.modelSHA256, on: conn)
+            #expect(try recordNuclei(job: job.id, token: job.leaseToken, imageSet: campaign.imageSetID, count: 2,
+                                     on: conn) == 2)
         }
 
         // Failure, retry, rescue of an expired lease, release at shutdown and the probe's result row.
@@ -67,8 +62,8 @@ import TestSupport
         let last = try #require(try Claim.claim(limit: 1, queues: ["probes"], lease: .seconds(60), workerID: workerID,
                                                 on: connection).first)
         try Completion.complete(last, on: connection) { conn in
-            try conn.execute("INSERT INTO job_probe_results (job_id, attempt, worker_id) VALUES ($1, $2, $3)",
-                             [last.id, last.attempt, workerID])
+            try conn.query("SELECT record_probe_result($1::bigint, $2::uuid, $3::integer, $4::bigint)",
+                           [last.id, last.leaseToken, last.attempt, workerID])
         }
         #expect(try Claim.isIdle(queues: ["default", "probes"], on: connection))
         try WorkerRegistry.markStopped(workerID: workerID, on: connection)
@@ -153,6 +148,97 @@ import TestSupport
         #expect(try admin.query("SELECT image_root FROM campaigns")[0].string("image_root") == "/images")
     }
 
+    /// Migration 0009: a worker login acts only on the jobs whose lease it holds. Before it, the worker could mark
+    /// a pending job succeeded, read every lease token, and add nuclei to another job's committed result.
+    @Test func workerCannotWriteOutsideTheJobsItHolds() throws {
+        let schema = try RoleSchema()
+        defer { schema.drop() }
+        let coordinator = try schema.login(as: "viroscope_coordinator").connection
+        let campaign = try insertCampaign(named: "roles-rows", on: coordinator)
+        let otherSet = try coordinator.query("INSERT INTO image_sets (well_id, site) VALUES ($1, 2) RETURNING id",
+                                             [campaign.wellID])[0].int64("id")
+        func payload(_ imageSet: Int64) -> String {
+            #"{"campaign": \#(campaign.campaignID), "image_sets": [{"id": \#(imageSet), "nuclear": "a.tif"}]}"#
+        }
+        let ids = try Enqueue.enqueue([
+            NewJob(kind: AnalyseImagesPayload.kind, payload: payload(campaign.imageSetID), campaignID: campaign.campaignID),
+            NewJob(kind: AnalyseImagesPayload.kind, payload: payload(otherSet), campaignID: campaign.campaignID),
+            NewJob(kind: "probe", queue: "probes"),
+        ], on: coordinator)
+        let worker = try schema.login(as: "viroscope_worker").connection
+        let admin = try schema.adminConnection()
+
+        // Job A completes honestly with one result and two nuclei.
+        let a = try #require(try Claim.claim(limit: 1, queues: ["default"], lease: .seconds(60), workerID: 1,
+                                             on: worker).first)
+        #expect(a.id == ids[0])
+        try Completion.complete(a, on: worker) { conn in
+            try recordResult(job: a.id, token: a.leaseToken, imageSet: campaign.imageSetID, workerID: 1,
+                             modelSHA: campaign.modelSHA256, on: conn)
+            _ = try recordNuclei(job: a.id, token: a.leaseToken, imageSet: campaign.imageSetID, count: 2, on: conn)
+        }
+
+        // No direct writes to results, nuclei, probe rows or jobs; no reading lease tokens.
+        try expectDenied("INSERT INTO nuclei (image_set_id, label, x, y, area, mean_intensity, p_infected) "
+                         + "SELECT $1, 100 + n, 0, 0, 1, 0, 0 FROM generate_series(1, 1000) n",
+                         [campaign.imageSetID], on: worker)
+        try expectDenied("INSERT INTO image_results (image_set_id, job_id, model_sha256, nuclei, infected, "
+                         + "software_version, duration_ms) VALUES ($1, $2, 'x', 0, 0, 'x', 0)", [otherSet, ids[1]],
+                         on: worker)
+        try expectDenied("INSERT INTO job_probe_results (job_id, attempt) VALUES ($1, 1)", [ids[2]], on: worker)
+        try expectDenied("UPDATE jobs SET state = 'succeeded', finished_at = now() WHERE id = $1", [ids[1]],
+                         on: worker)
+        try expectDenied("SELECT lease_token FROM jobs", on: worker)
+        // Job A is finished: its lease no longer opens anything.
+        try expectDenied("SELECT record_nuclei($1::bigint, $2::uuid, ARRAY[$3::bigint], ARRAY[100], ARRAY[0::real], "
+                         + "ARRAY[0::real], ARRAY[1], ARRAY[0::real], ARRAY[NULL::real], ARRAY[0::real])",
+                         [a.id, a.leaseToken, campaign.imageSetID], on: worker)
+
+        // Job B is held: still nothing outside its own image sets, and a guessed token opens nothing.
+        let b = try #require(try Claim.claim(limit: 1, queues: ["default"], lease: .seconds(60), workerID: 1,
+                                             on: worker).first)
+        #expect(b.id == ids[1])
+        try expectDenied("SELECT record_nuclei($1::bigint, $2::uuid, ARRAY[$3::bigint], ARRAY[100], ARRAY[0::real], "
+                         + "ARRAY[0::real], ARRAY[1], ARRAY[0::real], ARRAY[NULL::real], ARRAY[0::real])",
+                         [b.id, b.leaseToken, campaign.imageSetID], on: worker)
+        #expect(throws: PostgresError.self) {
+            try worker.transaction { conn in
+                try recordResult(job: b.id, token: b.leaseToken, imageSet: campaign.imageSetID, workerID: 1,
+                                 modelSHA: campaign.modelSHA256, on: conn)
+            }
+        }
+        #expect(throws: PostgresError.self) {
+            try worker.transaction { conn in
+                try recordResult(job: b.id, token: UUID(), imageSet: otherSet, workerID: 1,
+                                 modelSHA: campaign.modelSHA256, on: conn)
+            }
+        }
+        try expectDenied("SELECT record_probe_result($1::bigint, $2::uuid, 1, 1)", [ids[2], UUID()], on: worker)
+        // Marking jobs it does not hold succeeded or failed: nothing happens.
+        for id in ids.dropFirst() {
+            #expect(try worker.query("SELECT queue_complete($1::bigint, $2::uuid) AS done", [id, UUID()])[0]
+                        .bool("done") == false)
+            #expect(try worker.query("SELECT * FROM queue_fail($1::bigint, $2::uuid, 'x', 0, true)", [id, UUID()])
+                        .isEmpty)
+        }
+        #expect(try worker.query("SELECT id FROM queue_complete_batch($1::bigint[], $2::uuid[])",
+                                 [Array(ids.dropFirst()), [UUID(), UUID()]]).isEmpty)
+        #expect(try worker.query("SELECT id FROM queue_release($1::bigint[], $2::uuid[])",
+                                 [Array(ids.dropFirst()), [UUID(), UUID()]]).isEmpty)
+
+        let states = try admin.query("SELECT state FROM jobs ORDER BY id").map { try $0.string("state") }
+        #expect(states == ["succeeded", "running", "available"])
+        #expect(try admin.query("SELECT count(*) AS n FROM nuclei")[0].int("n") == 2)
+        #expect(try admin.query("SELECT count(*) AS n FROM image_results")[0].int("n") == 1)
+        #expect(try admin.query("SELECT count(*) AS n FROM job_probe_results")[0].int("n") == 0)
+        // The holder itself still completes B.
+        try Completion.complete(b, on: worker) { conn in
+            try recordResult(job: b.id, token: b.leaseToken, imageSet: otherSet, workerID: 1,
+                             modelSHA: campaign.modelSHA256, on: conn)
+        }
+        #expect(try admin.query("SELECT count(*) AS n FROM image_results WHERE job_id = $1", [b.id])[0].int("n") == 1)
+    }
+
     @Test func readerReadsReportsAndStatusButWritesNothing() throws {
         let schema = try RoleSchema()
         defer { schema.drop() }
@@ -177,6 +263,8 @@ import TestSupport
         let progress = try CampaignProgress.load(campaign: "roles-report", on: reader)
         #expect(progress.imageSetsDone == 1 && progress.jobsByState["available"] == 1)
         #expect(try QueueStatus.fetch(on: reader).jobsByState["available"] == 1)
+        // status --campaign's consistency check runs as the reader too.
+        #expect(try CampaignConsistency.check(campaignID: campaign.campaignID, on: reader).isConsistent)
 
         try expectDenied("INSERT INTO campaigns (name, model_id, image_root, nuclear_channel, fingerprint) "
                          + "VALUES ('x', $1, '/', 'w1', 'f')", [campaign.modelID], on: reader)
@@ -213,6 +301,11 @@ import TestSupport
         #expect(try QueueStatus.fetch(on: coordinator).jobsByState["available"] == 2)
         let progress = try CampaignProgress.load(campaign: "roles-submit", on: coordinator)
         #expect(progress.imageSets == 1)
+        // repair --campaign: reads the campaign's jobs and results, enqueues what succeeded jobs did not write.
+        #expect(try CampaignConsistency.check(campaignID: campaign.campaignID, on: coordinator).isConsistent)
+        #expect(try coordinator.transaction {
+            try CampaignConsistency.repair(campaignID: campaign.campaignID, on: $0)
+        }.newJobs == 0)
 
         // Results are the workers' to write; the coordinator only reads them.
         try expectDenied("""
@@ -248,7 +341,8 @@ import TestSupport
         for name in names {
             let row = try admin.query("""
                 SELECT has_schema_privilege('viroscope_worker', $1::text, 'USAGE') AS usage,
-                       has_table_privilege('viroscope_worker', format('%I.jobs', $1::text), 'SELECT') AS jobs,
+                       has_column_privilege('viroscope_worker', format('%I.jobs', $1::text), 'state', 'SELECT')
+                           AS jobs,
                        has_column_privilege('viroscope_worker', format('%I.jobs', $1::text), 'priority', 'UPDATE')
                            AS priority,
                        has_table_privilege('viroscope_reader', format('%I.well_summary', $1::text), 'SELECT') AS report,
@@ -378,4 +472,23 @@ private func expectDenied(_ sql: String, _ params: [(any PostgresValue)?] = [], 
     } catch let error as PostgresError {
         #expect(error.sqlState == "42501", "\(sql): \(error)", sourceLocation: sourceLocation)
     }
+}
+
+/// One result row through the fenced function, the way `ResultRows` writes it.
+private func recordResult(job: Int64, token: UUID, imageSet: Int64, workerID: Int64, modelSHA: String,
+                          on connection: Connection) throws {
+    try connection.query("""
+        SELECT record_image_results($1::bigint, $2::uuid, $3::bigint, $4::text, '{}'::jsonb, 'test', ARRAY[$5::bigint],
+                                    ARRAY[2], ARRAY[1], ARRAY[0.5::real], ARRAY[1], ARRAY[0.5::real],
+                                    ARRAY[300::real], ARRAY[NULL::text], ARRAY[1.5::real]) AS n
+        """, [job, token, workerID, modelSHA, imageSet])
+}
+
+/// `count` nuclei for `imageSet` through the fenced function; returns how many were written.
+private func recordNuclei(job: Int64, token: UUID, imageSet: Int64, count: Int, on connection: Connection) throws -> Int {
+    let labels = Array(1...count)
+    return try connection.query("""
+        SELECT record_nuclei($1::bigint, $2::uuid, $3::bigint[], $4::integer[], $5::real[], $5::real[],
+                             $4::integer[], $5::real[], $5::real[], $5::real[]) AS n
+        """, [job, token, Array(repeating: imageSet, count: count), labels, labels.map { _ in 0.5 }])[0].int("n")
 }

@@ -24,10 +24,15 @@ struct HistoryCostTests {
         func plan(_ sql: String, _ parameters: [(any PostgresValue)?]) throws -> String {
             try connection.query("EXPLAIN " + sql, parameters).map { try $0.string("QUERY PLAN") }.joined(separator: "\n")
         }
+        func body(of function: String) throws -> String {
+            try connection.query("SELECT prosrc FROM pg_proc WHERE proname = $1 AND pronamespace = current_schema()::regnamespace",
+                                 [function])[0].string("prosrc")
+        }
         let statements: [(String, String, [(any PostgresValue)?])] = [
             ("idle check", QueueSQL.idle, [["default"]]),
-            ("claim", QueueSQL.claim, [["default"], 10, 60.0, Int64(1)]),
-            ("rescue", QueueSQL.rescue, [1000, 3, 1.0, 600.0]),
+            // The worker's statements are function bodies (migration 0009): their plans are those of the bodies.
+            ("claim", try body(of: "queue_claim"), [["default"], 10, 60.0, Int64(1)]),
+            ("rescue", try body(of: "queue_rescue"), [1000, 3, 1.0, 600.0]),
             ("status counts", QueueSQL.countsByState, []),
             ("queue depth", QueueSQL.countsByQueueKindState, []),
             ("oldest waiting", QueueSQL.oldestAvailable, []),
