@@ -231,7 +231,7 @@ struct SubmitCommand: ParsableCommand {
         return PlateFormat.allCases.first { format in wells.allSatisfy(format.contains) } ?? .wells1536
     }
 
-    private func loadModelFromDisk() throws -> Model? {
+    func loadModelFromDisk() throws -> Model? {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory), isDirectory.boolValue {
             return try Model.load(directory: URL(fileURLWithPath: model))

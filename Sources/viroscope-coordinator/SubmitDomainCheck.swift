@@ -24,12 +24,15 @@ extension SubmitCommand {
         do {
             if let directory = modelDirectoryOnDisk {
                 let domain = try ModelDomain.load(modelDirectory: directory)
-                verdict = try CampaignDomainCheck.check(plan, domain: domain, segmentation: settings.segmentation)
+                let calls = try loadModelFromDisk().map { CampaignDomainCheck.Calls(model: $0, settings: settings) }
+                verdict = try CampaignDomainCheck.check(plan, domain: domain, segmentation: settings.segmentation,
+                                                        calls: calls)
                 if rescaleToModel, let factor = ImageRescaling.factor(for: verdict), abs(factor - 1) > 0.05 {
                     note(String(format: "rescaling images by %.3f so nuclei have the model's training size", factor))
                     settings.imageScale = factor
-                    verdict = try CampaignDomainCheck.check(plan, domain: domain, segmentation: settings.segmentation,
-                                                            imageScale: factor)
+                    verdict = try CampaignDomainCheck.check(
+                        plan, domain: domain, segmentation: settings.segmentation, imageScale: factor,
+                        calls: try loadModelFromDisk().map { CampaignDomainCheck.Calls(model: $0, settings: settings) })
                 }
             } else {
                 verdict = DomainVerdict(status: .unchecked,

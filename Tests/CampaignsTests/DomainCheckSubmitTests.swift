@@ -47,6 +47,30 @@ struct DomainCheckSubmitTests {
         #expect(status.stdout.contains("model      in domain"), "\(status.stdout)")
     }
 
+    /// Nuclei can match the training data in size and texture while the model still fails on the images (the
+    /// shipped model on an independent generator's plates called 99 % of negative-control nuclei infected and was
+    /// "in domain"). Here the plate map calls the infected control wells negative: the model's own calls on the
+    /// negative controls must refuse the campaign.
+    @Test func negativeControlsTheModelCallsInfectedAreRefusedUnlessAccepted() throws {
+        let fixture = try CampaignFixture(wells: 12)
+        defer { fixture.tearDown() }
+        let map = try String(contentsOfFile: fixture.plateMap, encoding: .utf8)
+        let swapped = map.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            if line.hasSuffix(",positive") { return String(line.dropLast("positive".count)) + "negative" }
+            if line.hasSuffix(",negative") { return String(line.dropLast("negative".count)) + "positive" }
+            return String(line)
+        }.joined(separator: "\n")
+        #expect(swapped != map, "the fixture's plate map has control columns")
+        try swapped.write(toFile: fixture.plateMap, atomically: true, encoding: .utf8)
+
+        let refused = try fixture.submit(extra: ["--no-reporter"])
+        #expect(refused.status == 1, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stderr.contains("negative-control nuclei infected"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("--accept-out-of-domain"), "\(refused.stderr)")
+        let accepted = try fixture.submit(extra: ["--no-reporter", "--accept-out-of-domain"])
+        #expect(accepted.status == 0, "\(accepted.stderr)")
+    }
+
     @Test func nucleiTwoAndAHalfTimesTheTrainingDiameterAreRefusedUnlessAccepted() throws {
         let fixture = try CampaignFixture(wells: 6, imageSize: 192)
         defer { fixture.tearDown() }
