@@ -423,7 +423,10 @@ public final class WorkerPool: Sendable {
                     let kept = try Heartbeat.extendLeases(holding, lease: config.lease, on: connection)
                     observer.databaseReachable()
                     if kept.count < holding.count {
+                        // A job this worker completed between the snapshot and these queries is no longer
+                        // running but was not lost: only jobs still in hand are reported and stopped.
                         let lost = try Heartbeat.lostLeases(holding, kept: kept, on: connection)
+                            .intersection(held.leased.map(\.id))
                         if !lost.isEmpty {
                             logger.warning("jobs \(lost.sorted()) lost their lease (cancelled or rescued): stopping them")
                             held.markLeaseLost(lost)
