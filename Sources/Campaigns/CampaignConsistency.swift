@@ -53,17 +53,10 @@ public enum CampaignConsistency {
                               on connection: Connection) throws -> Repair {
         // The recovery lock: one submission, retry or repair of a campaign at a time.
         try connection.execute(RecoverySQL.lock, [campaignID])
-        let missing = try connection.query(ConsistencySQL.owedImageSets, [campaignID, AnalyseImagesPayload.kind]).map {
-            AnalyseImagesPayload.Entry(id: try $0.int64("id"), nuclear: try $0.string("nuclear"),
-                                       reporter: try $0.optionalString("reporter"))
-        }
-        let batch = max(1, batchSize)
-        let jobs = try stride(from: 0, to: missing.count, by: batch).map { start in
-            let payload = AnalyseImagesPayload(campaign: campaignID,
-                                               imageSets: Array(missing[start..<min(missing.count, start + batch)]))
-            return NewJob(kind: AnalyseImagesPayload.kind, payload: try CampaignSubmitter.jsonText(payload),
-                          campaignID: campaignID, priority: priority, maxAttempts: maxAttempts)
-        }
+        let missing = try connection.query(ConsistencySQL.owedImageSets, [campaignID, AnalyseImagesPayload.kind])
+            .map(AnalyseImagesPayload.Entry.init(row:))
+        let jobs = try AnalyseImagesPayload.jobs(campaign: campaignID, entries: missing, batchSize: batchSize,
+                                                 priority: priority, maxAttempts: maxAttempts)
         if !jobs.isEmpty { try Enqueue.enqueue(jobs, on: connection) }
         var repair = Repair()
         repair.newJobs = jobs.count

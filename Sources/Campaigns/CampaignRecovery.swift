@@ -37,17 +37,10 @@ public enum CampaignRecovery {
             result.clearedErrors = try connection.execute(RecoverySQL.clearErrors, [campaignID])
         }
         result.requeuedJobs = try CampaignControl.retry(campaignID: campaignID, on: connection)
-        let missing = try connection.query(RecoverySQL.uncovered, [campaignID, AnalyseImagesPayload.kind]).map {
-            AnalyseImagesPayload.Entry(id: try $0.int64("id"), nuclear: try $0.string("nuclear"),
-                                       reporter: try $0.optionalString("reporter"))
-        }
-        let batch = max(1, batchSize)
-        let jobs = try stride(from: 0, to: missing.count, by: batch).map { start in
-            let payload = AnalyseImagesPayload(campaign: campaignID,
-                                               imageSets: Array(missing[start..<min(missing.count, start + batch)]))
-            return NewJob(kind: AnalyseImagesPayload.kind, payload: try CampaignSubmitter.jsonText(payload),
-                          campaignID: campaignID, priority: priority, maxAttempts: maxAttempts)
-        }
+        let missing = try connection.query(RecoverySQL.uncovered, [campaignID, AnalyseImagesPayload.kind])
+            .map(AnalyseImagesPayload.Entry.init(row:))
+        let jobs = try AnalyseImagesPayload.jobs(campaign: campaignID, entries: missing, batchSize: batchSize,
+                                                 priority: priority, maxAttempts: maxAttempts)
         if !jobs.isEmpty { try Enqueue.enqueue(jobs, on: connection) }
         result.newJobs = jobs.count
         result.newImageSets = missing.count

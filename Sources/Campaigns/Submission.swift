@@ -64,6 +64,27 @@ public struct AnalyseImagesPayload: Codable, Sendable, Equatable {
     }
 
     public static let kind = "analyse-images"
+
+    /// The `analyse-images` jobs for `entries`, `batchSize` image sets per job, in order: what submission, retry
+    /// and repair all enqueue.
+    static func jobs(campaign: Int64, entries: [Entry], batchSize: Int, priority: Int16, maxAttempts: Int) throws
+        -> [NewJob]
+    {
+        let batch = max(1, batchSize)
+        return try stride(from: 0, to: entries.count, by: batch).map { start in
+            let payload = AnalyseImagesPayload(campaign: campaign,
+                                               imageSets: Array(entries[start..<min(entries.count, start + batch)]))
+            return NewJob(kind: kind, payload: try CampaignSubmitter.jsonText(payload), campaignID: campaign,
+                          priority: priority, maxAttempts: maxAttempts)
+        }
+    }
+}
+
+extension AnalyseImagesPayload.Entry {
+    /// An entry from a query row with `id`, `nuclear` and `reporter` columns.
+    init(row: Row) throws {
+        self.init(id: try row.int64("id"), nuclear: try row.string("nuclear"), reporter: try row.optionalString("reporter"))
+    }
 }
 
 /// Stores a campaign and enqueues its jobs in one transaction, so a crash halfway leaves nothing behind and a
@@ -158,13 +179,8 @@ public enum CampaignSubmitter {
             }
             try connection.execute(CampaignSQL.insertImages, [imageSetIDs, channels, paths])
 
-            let batch = max(1, options.batchSize)
-            let jobs = try stride(from: 0, to: entries.count, by: batch).map { start in
-                let payload = AnalyseImagesPayload(campaign: campaignID,
-                                                   imageSets: Array(entries[start..<min(entries.count, start + batch)]))
-                return NewJob(kind: AnalyseImagesPayload.kind, payload: try jsonText(payload), campaignID: campaignID,
-                              priority: options.priority, maxAttempts: options.maxAttempts)
-            }
+            let jobs = try AnalyseImagesPayload.jobs(campaign: campaignID, entries: entries, batchSize: options.batchSize,
+                                                     priority: options.priority, maxAttempts: options.maxAttempts)
             try Enqueue.enqueue(jobs, on: connection)
             return try counts(campaignID: campaignID, modelSHA: model.sha256, already: false, on: connection)
         }
