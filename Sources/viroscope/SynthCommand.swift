@@ -125,9 +125,8 @@ struct SynthCommand: ParsableCommand {
         // On a terminal the line rewrites itself; in a log, one line every 10 s keeps it readable.
         let terminal = isatty(STDERR_FILENO) == 1
         let interval: TimeInterval = terminal ? 0.5 : 10
-        let summary: CampaignSummary
-        do {
-            summary = try campaign.generate(into: out, overwrite: force) { done, total in
+        let summary = try SynthFailure.reporting {
+            try campaign.generate(into: out, overwrite: force) { done, total in
                 let now = Date()
                 guard done == total || now.timeIntervalSince(lastReport) >= interval else { return }
                 lastReport = now
@@ -136,13 +135,6 @@ struct SynthCommand: ParsableCommand {
                 FileHandle.standardError.write(Data((terminal ? "\r" + line : line + "\n").utf8))
                 if terminal, done == total { FileHandle.standardError.write(Data("\n".utf8)) }
             }
-        } catch SyntheticCampaignError.outputNotEmpty(let path) {
-            throw SynthFailure(message: "output directory '\(path)' exists and is not empty; "
-                + "choose another or pass --force to write into it")
-        } catch let error as SyntheticCampaignError {
-            throw SynthFailure(message: error.description)
-        } catch let error as TIFFWriteError {
-            throw SynthFailure(message: error.description)
         }
         let seconds = Date().timeIntervalSince(start)
         let infectedShare = summary.nuclei > 0 ? 100 * Double(summary.infected) / Double(summary.nuclei) : 0
@@ -160,6 +152,20 @@ struct SynthCommand: ParsableCommand {
 struct SynthFailure: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
+
+    /// Runs a generator, turning its errors into one line each (dose-response campaigns and screens alike).
+    static func reporting<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch SyntheticCampaignError.outputNotEmpty(let path) {
+            throw SynthFailure(message: "output directory '\(path)' exists and is not empty; "
+                + "choose another or pass --force to write into it")
+        } catch let error as SyntheticCampaignError {
+            throw SynthFailure(message: error.description)
+        } catch let error as TIFFWriteError {
+            throw SynthFailure(message: error.description)
+        }
+    }
 }
 
 extension Virus: ExpressibleByArgument {}

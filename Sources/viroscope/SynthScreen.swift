@@ -18,21 +18,13 @@ extension SynthCommand {
         let screen = try primaryScreen()
         let start = Date()
         var last = Date.distantPast
-        let summary: CampaignSummary
-        do {
-            summary = try screen.generate(into: out, overwrite: force) { done, total in
+        let summary = try SynthFailure.reporting {
+            try screen.generate(into: out, overwrite: force) { done, total in
                 let now = Date()
                 guard done == total || now.timeIntervalSince(last) >= 10 else { return }
                 last = now
                 FileHandle.standardError.write(Data("synth: \(done)/\(total) fields\n".utf8))
             }
-        } catch SyntheticCampaignError.outputNotEmpty(let path) {
-            throw SynthFailure(message: "output directory '\(path)' exists and is not empty; "
-                + "choose another or pass --force to write into it")
-        } catch let error as SyntheticCampaignError {
-            throw SynthFailure(message: error.description)
-        } catch let error as TIFFWriteError {
-            throw SynthFailure(message: error.description)
         }
         let kinds = Dictionary(grouping: screen.library, by: \.kind).mapValues(\.count)
         print("""
